@@ -1,0 +1,629 @@
+package check
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults used by a zero [Runner].
+const (
+	DefaultLimit   = 128              // checks running at once
+	DefaultTimeout = 30 * time.Second // per check
+	DefaultGrace   = 2 * time.Second  // after a deadline, before abandoning
+)
+
+// ErrInvalid is matched by the error Run returns when a check's Meta, a
+// waiver or an override is invalid, or when two checks share an ID.
+var ErrInvalid = errors.New("check: invalid run")
+
+// A Runner runs checks concurrently and records their outcomes in a
+// [Report]. The zero Runner is ready to use with the defaults documented
+// on each field. A Runner is not modified by Run, so one Runner may run
+// several times, concurrently, as long as its fields are not changed
+// meanwhile.
+type Runner struct {
+	// Limit bounds how many checks run at once: 0 means DefaultLimit, a
+	// negative value means no limit.
+	Limit int
+	// Timeout bounds each check whose Meta.Timeout is 0: 0 means
+	// DefaultTimeout, a negative value means no timeout.
+	Timeout time.Duration
+	// Grace is how long a check may keep running past its deadline (or
+	// the run's cancellation) before it is abandoned: 0 means DefaultGrace.
+	Grace time.Duration
+	// Now tells the time for waiver expiry and the report's start; nil
+	// means time.Now.
+	Now func() time.Time
+
+	// Filter selects which checks run; the zero Filter selects all.
+	Filter Filter
+	// Severities overrides severities: ID glob (path.Match syntax) to
+	// severity. When several patterns match, the longest pattern wins.
+	Severities map[string]Severity
+	// Waivers accept known failures; see [Waiver].
+	Waivers []Waiver
+
+	// Strict makes unwaived warnings fail the run (copied to the Report).
+	Strict bool
+	// AllowNothingChecked lets a run of only skips pass (copied to the Report).
+	AllowNothingChecked bool
+
+	// OnOutcome, if set, is called as each outcome is settled, one call
+	// at a time, from the goroutine that settled it.
+	OnOutcome func(Progress)
+}
+
+// Progress is what OnOutcome is told: which check settled, and how far the
+// run is.
+type Progress struct {
+	Index   int // position of the outcome in Report.Outcomes
+	Done    int // outcomes settled so far, this one included
+	Total   int
+	Outcome Outcome
+}
+
+// Filter selects checks by ID glob, tag and severity. A check runs when it
+// matches one of IDs (or IDs is empty), none of ExcludeIDs, one of Tags (or
+// Tags is empty), and its effective severity is at least MinSeverity.
+type Filter struct {
+	IDs         []string
+	ExcludeIDs  []string
+	Tags        []string
+	MinSeverity Severity
+}
+
+func (f Filter) selects(m Meta) bool {
+	if len(f.IDs) > 0 && !matchAny(f.IDs, m.ID) {
+		return false
+	}
+	if matchAny(f.ExcludeIDs, m.ID) {
+		return false
+	}
+	if len(f.Tags) > 0 {
+		found := false
+		for _, t := range f.Tags {
+			if m.HasTag(t) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return m.Severity >= f.MinSeverity
+}
+
+func matchAny(patterns []string, id string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, id); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runner) limit() int {
+	switch {
+	case r.Limit == 0:
+		return DefaultLimit
+	case r.Limit < 0:
+		return 0 // no semaphore
+	}
+	return r.Limit
+}
+
+func (r *Runner) grace() time.Duration {
+	if r.Grace <= 0 {
+		return DefaultGrace
+	}
+	return r.Grace
+}
+
+// Run runs checks and returns their outcomes in input order.
+//
+// Before anything runs, Run validates every check's Meta, the waivers and
+// the overrides, and rejects duplicate IDs: it returns an error matching
+// [ErrInvalid] that lists every problem, and no Report.
+//
+// Each check gets its own deadline. A result produced after the deadline
+// is an Error. A check that ignores its context is abandoned at the
+// deadline plus Grace: its outcome is an Error marked Abandoned, and its
+// late return is discarded. A panic becomes an Error carrying a
+// [*PanicError]. If ctx is cancelled, checks not yet started are Errors
+// "cancelled". Run returns when every outcome is settled; only abandoned
+// checks outlive it.
+func (r *Runner) Run(ctx context.Context, checks ...Check) (*Report, error) {
+	metas, err := r.plan(checks)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Start:               r.now(),
+		Strict:              r.Strict,
+		AllowNothingChecked: r.AllowNothingChecked,
+	}
+	started := time.Now()
+	sel := make([]int, 0, len(checks))
+	for i, m := range metas {
+		if r.Filter.selects(m) {
+			sel = append(sel, i)
+		}
+	}
+	rep.Filtered = len(checks) - len(sel)
+	rep.Outcomes = make([]Outcome, len(sel))
+	for j, i := range sel {
+		rep.Outcomes[j].Meta = metas[i]
+	}
+	if len(sel) > 0 {
+		x := newExecution(r, rep.Outcomes)
+		x.run(ctx, checks, sel)
+	}
+	rep.Duration = time.Since(started)
+	r.applyWaivers(rep)
+	return rep, nil
+}
+
+// plan validates the run and returns each check's effective Meta.
+func (r *Runner) plan(checks []Check) ([]Meta, error) {
+	var errs []error
+	metas := make([]Meta, len(checks))
+	seen := make(map[string]int, len(checks))
+	for i, c := range checks {
+		if c == nil {
+			errs = append(errs, fmt.Errorf("check %d is nil", i))
+			continue
+		}
+		m := c.Meta()
+		if err := m.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("check %d: %w", i, err))
+			continue
+		}
+		if j, dup := seen[m.ID]; dup {
+			errs = append(errs, fmt.Errorf("checks %d and %d share the ID %q", j, i, m.ID))
+			continue
+		}
+		seen[m.ID] = i
+		if len(r.Severities) > 0 {
+			m.Severity = r.overrideSeverity(m.ID, m.Severity)
+		}
+		metas[i] = m
+	}
+	for p, s := range r.Severities {
+		if _, err := path.Match(p, ""); err != nil {
+			errs = append(errs, fmt.Errorf("severity override %q: %w", p, err))
+		}
+		if !s.Valid() {
+			errs = append(errs, fmt.Errorf("severity override %q: severity %s is not valid", p, s))
+		}
+	}
+	for _, w := range r.Waivers {
+		if err := w.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
+	}
+	return metas, nil
+}
+
+func (r *Runner) overrideSeverity(id string, s Severity) Severity {
+	best := -1
+	for p, v := range r.Severities {
+		if ok, _ := path.Match(p, id); ok && len(p) > best {
+			best, s = len(p), v
+		}
+	}
+	return s
+}
+
+// applyWaivers marks waived outcomes and findings, and records expired and
+// unmatched waivers.
+func (r *Runner) applyWaivers(rep *Report) {
+	if len(r.Waivers) == 0 {
+		return
+	}
+	now := r.now()
+	matched := make([]bool, len(r.Waivers))
+	expired := make([]bool, len(r.Waivers))
+	for i := range rep.Outcomes {
+		o := &rep.Outcomes[i]
+		for wi := range r.Waivers {
+			w := r.Waivers[wi]
+			if !w.matchesID(o.Meta.ID) {
+				continue
+			}
+			var hits []int
+			if w.Location != "" {
+				for fi, f := range o.Result.Findings {
+					if w.matchesLocation(f.Location) {
+						hits = append(hits, fi)
+					}
+				}
+				if len(hits) == 0 {
+					continue
+				}
+			}
+			matched[wi] = true
+			switch {
+			case w.Expired(now):
+				expired[wi] = true
+				if o.Waiver == nil {
+					o.Waiver = &w
+				}
+				continue
+			case o.Result.Status != StatusFail && o.Result.Status != StatusWarn:
+				if o.Waiver == nil {
+					o.Waiver = &w // matched, but a waiver never hides Error
+				}
+				continue
+			}
+			if w.Location == "" {
+				o.Waiver, o.Waived = &w, true
+				continue
+			}
+			fs := append([]Finding(nil), o.Result.Findings...)
+			for _, fi := range hits {
+				fs[fi].Waived = true
+			}
+			o.Result.Findings = fs
+			if o.Waiver == nil || !o.Waived {
+				o.Waiver = &w
+			}
+			o.Waived = true
+			for _, f := range fs {
+				if !f.Waived {
+					o.Waived = false
+				}
+			}
+		}
+	}
+	for wi, w := range r.Waivers {
+		switch {
+		case !matched[wi]:
+			rep.UnmatchedWaivers = append(rep.UnmatchedWaivers, w)
+		case expired[wi]:
+			rep.ExpiredWaivers = append(rep.ExpiredWaivers, w)
+		}
+	}
+}
+
+// Slot states of an execution.
+const (
+	slotRunning int32 = iota
+	slotSettled
+)
+
+// execution is one Run's moving parts.
+type execution struct {
+	r        *Runner
+	outcomes []Outcome
+	states   []atomic.Int32
+	sem      chan struct{}
+	grace    time.Duration
+	settled  sync.WaitGroup
+
+	progMu sync.Mutex
+	done   int
+
+	sup *supervisor
+}
+
+func newExecution(r *Runner, outcomes []Outcome) *execution {
+	x := &execution{
+		r:        r,
+		outcomes: outcomes,
+		states:   make([]atomic.Int32, len(outcomes)),
+		grace:    r.grace(),
+	}
+	if n := r.limit(); n > 0 {
+		x.sem = make(chan struct{}, n)
+	}
+	return x
+}
+
+func (x *execution) run(ctx context.Context, checks []Check, sel []int) {
+	runCtx := WithMemo(ctx)
+	x.settled.Add(len(sel))
+	x.sup = &supervisor{x: x, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	var supDone chan struct{}
+dispatch:
+	for j, i := range sel {
+		if ctx.Err() != nil {
+			x.cancelRest(ctx, j)
+			break
+		}
+		if x.sem != nil {
+			select {
+			case x.sem <- struct{}{}:
+			case <-ctx.Done():
+				x.cancelRest(ctx, j)
+				break dispatch
+			}
+		}
+		timeout := x.outcomes[j].Meta.Timeout
+		if timeout == 0 {
+			timeout = x.r.Timeout
+			if timeout == 0 {
+				timeout = DefaultTimeout
+			}
+		}
+		start := time.Now()
+		x.outcomes[j].Start = start
+		if supDone == nil {
+			supDone = make(chan struct{})
+			go x.sup.loop(ctx, supDone)
+		}
+		due := time.Time{}
+		if timeout > 0 {
+			due = start.Add(timeout + x.grace)
+		}
+		x.sup.add(j, due, timeout)
+		go x.exec(runCtx, j, checks[i], timeout)
+	}
+	x.settled.Wait()
+	if supDone != nil {
+		close(x.sup.stop)
+		<-supDone
+	}
+}
+
+// cancelRest settles every outcome from j on as cancelled before start.
+func (x *execution) cancelRest(ctx context.Context, j int) {
+	cause := context.Cause(ctx)
+	for k := j; k < len(x.outcomes); k++ {
+		if !x.states[k].CompareAndSwap(slotRunning, slotSettled) {
+			continue
+		}
+		x.outcomes[k].Result = Result{Status: StatusError, Message: "cancelled before it started: " + cause.Error(), Err: cause}
+		x.finish(k, false)
+	}
+}
+
+func (x *execution) exec(ctx context.Context, j int, c Check, timeout time.Duration) {
+	cctx, cancel := ctx, context.CancelFunc(nil)
+	if timeout > 0 {
+		cctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	res := safeRun(cctx, c)
+	late := cctx.Err()
+	if cancel != nil {
+		cancel()
+	}
+	if !x.states[j].CompareAndSwap(slotRunning, slotSettled) {
+		return // abandoned: the outcome is written already
+	}
+	o := &x.outcomes[j]
+	o.Duration = time.Since(o.Start)
+	o.Result = settle(res, late, ctx, timeout)
+	x.finish(j, true)
+}
+
+// settle turns what a check returned into its recorded Result.
+func settle(res Result, late error, parent context.Context, timeout time.Duration) Result {
+	if late != nil {
+		msg := ""
+		var cause error
+		if parent.Err() != nil {
+			cause = context.Cause(parent)
+			msg = "cancelled: " + cause.Error()
+		} else {
+			cause = fmt.Errorf("timed out after %v: %w", timeout, context.DeadlineExceeded)
+			msg = cause.Error()
+		}
+		if res.Message != "" && res.Message != late.Error() {
+			msg += " (check said: " + res.Message + ")"
+		}
+		return Result{Status: StatusError, Message: msg, Findings: res.Findings, Err: cause}
+	}
+	if !res.Status.Valid() {
+		detail := "no status (a Result{} with Status unset)"
+		if res.Status != StatusUnknown {
+			detail = "invalid " + res.Status.String()
+		}
+		msg := "check returned " + detail
+		if res.Message != "" {
+			msg += ": " + res.Message
+		}
+		return Result{Status: StatusError, Message: msg, Findings: res.Findings, Err: errors.New("check: " + detail)}
+	}
+	if res.Status == StatusError && res.Message == "" && res.Err != nil {
+		res.Message = res.Err.Error()
+	}
+	return res
+}
+
+func (x *execution) finish(j int, started bool) {
+	if started && x.sem != nil {
+		<-x.sem
+	}
+	if x.r.OnOutcome != nil {
+		x.progMu.Lock()
+		x.done++
+		x.r.OnOutcome(Progress{Index: j, Done: x.done, Total: len(x.outcomes), Outcome: x.outcomes[j]})
+		x.progMu.Unlock()
+	}
+	x.settled.Done()
+}
+
+// abandon settles check j as abandoned, if it has not returned yet.
+func (x *execution) abandon(j int, timeout time.Duration, cancelled error) {
+	if !x.states[j].CompareAndSwap(slotRunning, slotSettled) {
+		return
+	}
+	o := &x.outcomes[j]
+	o.Duration = time.Since(o.Start)
+	o.Abandoned = true
+	var err error
+	if cancelled != nil {
+		err = fmt.Errorf("cancelled (%w) and still running %v later: abandoned", cancelled, x.grace)
+	} else {
+		err = fmt.Errorf("timed out after %v and still running %v later (it ignores its context): abandoned: %w", timeout, x.grace, context.DeadlineExceeded)
+	}
+	o.Result = Result{Status: StatusError, Message: err.Error(), Err: err}
+	x.finish(j, true)
+}
+
+// safeRun runs c, turning a panic into an Error result.
+func safeRun(ctx context.Context, c Check) (res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			pe := &PanicError{Value: p, Stack: trimmedStack()}
+			res = Result{Status: StatusError, Message: fmt.Sprintf("panic: %v", p), Err: pe}
+		}
+	}()
+	return c.Run(ctx)
+}
+
+// PanicError is the cause of an Error outcome whose check panicked.
+type PanicError struct {
+	Value any
+	Stack string // the panicking goroutine's stack, trimmed to the check's frames
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value if it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// trimmedStack returns the stack below the panic, without the runtime's
+// and the Runner's own frames, at most 16 frames.
+func trimmedStack() string {
+	lines := strings.Split(strings.TrimSpace(string(debug.Stack())), "\n")
+	// lines[0] is "goroutine N [running]:", then pairs of function / file lines.
+	var out []string
+	start := 1
+	for i := 1; i+1 < len(lines); i += 2 {
+		if strings.HasPrefix(lines[i], "panic(") {
+			start = i + 2
+			break
+		}
+	}
+	for i := start; i+1 < len(lines) && len(out) < 32; i += 2 {
+		fn := lines[i]
+		if strings.Contains(fn, "prodcheck/check.safeRun") || strings.Contains(fn, "prodcheck/check.(*execution)") ||
+			strings.Contains(fn, "prodcheck/check.(*Source") {
+			break
+		}
+		out = append(out, fn, lines[i+1])
+	}
+	return strings.Join(out, "\n")
+}
+
+// supervisor abandons checks that outlive their deadline plus grace, one
+// goroutine and one timer for the whole run.
+type supervisor struct {
+	x    *execution
+	mu   sync.Mutex
+	h    dueHeap
+	wake chan struct{}
+	stop chan struct{}
+}
+
+type dueEntry struct {
+	due     time.Time // zero: no deadline, only cancellation
+	j       int
+	timeout time.Duration
+}
+
+type dueHeap []dueEntry
+
+func (h dueHeap) Len() int { return len(h) }
+func (h dueHeap) Less(a, b int) bool {
+	if h[a].due.IsZero() != h[b].due.IsZero() {
+		return !h[a].due.IsZero()
+	}
+	return h[a].due.Before(h[b].due)
+}
+func (h dueHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *dueHeap) Push(v any)   { *h = append(*h, v.(dueEntry)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+func (s *supervisor) add(j int, due time.Time, timeout time.Duration) {
+	s.mu.Lock()
+	heap.Push(&s.h, dueEntry{due: due, j: j, timeout: timeout})
+	first := s.h[0].j == j
+	s.mu.Unlock()
+	if first {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *supervisor) loop(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	parentDone := ctx.Done()
+	var cancelled error
+	for {
+		now := time.Now()
+		s.mu.Lock()
+		var next time.Time
+		for s.h.Len() > 0 {
+			e := s.h[0]
+			if s.x.states[e.j].Load() == slotSettled {
+				heap.Pop(&s.h)
+				continue
+			}
+			if e.due.IsZero() || e.due.After(now) {
+				next = e.due
+				break
+			}
+			heap.Pop(&s.h)
+			s.mu.Unlock()
+			s.x.abandon(e.j, e.timeout, cancelled)
+			s.mu.Lock()
+		}
+		s.mu.Unlock()
+		if !next.IsZero() {
+			timer.Reset(next.Sub(now))
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-s.wake:
+		case <-timer.C:
+		case <-parentDone:
+			parentDone = nil
+			cancelled = context.Cause(ctx)
+			limit := time.Now().Add(s.x.grace)
+			s.mu.Lock()
+			for i := range s.h {
+				if s.h[i].due.IsZero() || s.h[i].due.After(limit) {
+					s.h[i].due = limit
+				}
+			}
+			heap.Init(&s.h)
+			s.mu.Unlock()
+		}
+	}
+}
