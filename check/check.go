@@ -114,7 +114,7 @@ func (m Meta) HasTag(tag string) bool {
 //	c := check.New(check.Meta{ID: "team.motd", Severity: check.SeverityLow},
 //		func(ctx context.Context) check.Result { return check.Pass("motd set") })
 func New(m Meta, run func(ctx context.Context) Result) Check {
-	return funcCheck{meta: m, run: run}
+	return &funcCheck{meta: m, run: run}
 }
 
 type funcCheck struct {
@@ -122,9 +122,9 @@ type funcCheck struct {
 	run  func(ctx context.Context) Result
 }
 
-func (f funcCheck) Meta() Meta { return f.meta }
+func (f *funcCheck) Meta() Meta { return f.meta }
 
-func (f funcCheck) Run(ctx context.Context) Result {
+func (f *funcCheck) Run(ctx context.Context) Result {
 	if f.run == nil {
 		return Errorf("check: %s has no run function", f.meta.ID)
 	}

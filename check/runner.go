@@ -149,7 +149,7 @@ func (r *Runner) grace() time.Duration {
 // "cancelled". Run returns when every outcome is settled; only abandoned
 // checks outlive it.
 func (r *Runner) Run(ctx context.Context, checks ...Check) (*Report, error) {
-	metas, err := r.plan(checks)
+	outcomes, err := r.plan(checks)
 	if err != nil {
 		return nil, err
 	}
@@ -159,37 +159,47 @@ func (r *Runner) Run(ctx context.Context, checks ...Check) (*Report, error) {
 		AllowNothingChecked: r.AllowNothingChecked,
 	}
 	started := time.Now()
-	sel := make([]int, 0, len(checks))
-	for i, m := range metas {
-		if r.Filter.selects(m) {
-			sel = append(sel, i)
+	// Keep the selected checks, compacting outcomes and checks alike.
+	sel := outcomes[:0]
+	var run []Check
+	for i := range outcomes {
+		if !r.Filter.selects(outcomes[i].Meta) {
+			if run == nil {
+				run = append(make([]Check, 0, len(checks)), checks[:i]...)
+			}
+			continue
 		}
+		if run != nil {
+			run = append(run, checks[i])
+		}
+		sel = append(sel, outcomes[i])
+	}
+	if run == nil {
+		run = checks
 	}
 	rep.Filtered = len(checks) - len(sel)
-	rep.Outcomes = make([]Outcome, len(sel))
-	for j, i := range sel {
-		rep.Outcomes[j].Meta = metas[i]
-	}
+	rep.Outcomes = sel
 	if len(sel) > 0 {
-		x := newExecution(r, rep.Outcomes)
-		x.run(ctx, checks, sel)
+		newExecution(r, rep.Outcomes).run(ctx, run)
 	}
 	rep.Duration = time.Since(started)
 	r.applyWaivers(rep)
 	return rep, nil
 }
 
-// plan validates the run and returns each check's effective Meta.
-func (r *Runner) plan(checks []Check) ([]Meta, error) {
+// plan validates the run and returns an outcome per check, holding the
+// check's effective Meta.
+func (r *Runner) plan(checks []Check) ([]Outcome, error) {
 	var errs []error
-	metas := make([]Meta, len(checks))
+	outcomes := make([]Outcome, len(checks))
 	seen := make(map[string]int, len(checks))
 	for i, c := range checks {
 		if c == nil {
 			errs = append(errs, fmt.Errorf("check %d is nil", i))
 			continue
 		}
-		m := c.Meta()
+		m := &outcomes[i].Meta
+		*m = c.Meta()
 		if err := m.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("check %d: %w", i, err))
 			continue
@@ -202,7 +212,6 @@ func (r *Runner) plan(checks []Check) ([]Meta, error) {
 		if len(r.Severities) > 0 {
 			m.Severity = r.overrideSeverity(m.ID, m.Severity)
 		}
-		metas[i] = m
 	}
 	for p, s := range r.Severities {
 		if _, err := path.Match(p, ""); err != nil {
@@ -220,7 +229,7 @@ func (r *Runner) plan(checks []Check) ([]Meta, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 	}
-	return metas, nil
+	return outcomes, nil
 }
 
 func (r *Runner) overrideSeverity(id string, s Severity) Severity {
@@ -338,13 +347,13 @@ func newExecution(r *Runner, outcomes []Outcome) *execution {
 	return x
 }
 
-func (x *execution) run(ctx context.Context, checks []Check, sel []int) {
+func (x *execution) run(ctx context.Context, checks []Check) {
 	runCtx := WithMemo(ctx)
-	x.settled.Add(len(sel))
+	x.settled.Add(len(checks))
 	x.sup = &supervisor{x: x, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	var supDone chan struct{}
 dispatch:
-	for j, i := range sel {
+	for j, c := range checks {
 		if ctx.Err() != nil {
 			x.cancelRest(ctx, j)
 			break
@@ -375,7 +384,7 @@ dispatch:
 			due = start.Add(timeout + x.grace)
 		}
 		x.sup.add(j, due, timeout)
-		go x.exec(runCtx, j, checks[i], timeout)
+		go x.exec(runCtx, j, c, timeout)
 	}
 	x.settled.Wait()
 	if supDone != nil {
@@ -411,11 +420,16 @@ func (x *execution) exec(ctx context.Context, j int, c Check, timeout time.Durat
 	}
 	o := &x.outcomes[j]
 	o.Duration = time.Since(o.Start)
-	o.Result = settle(res, late, ctx, timeout)
+	if late != nil || !res.Status.Valid() || res.Status == StatusError {
+		res = settle(res, late, ctx, timeout)
+	}
+	o.Result = res
 	x.finish(j, true)
 }
 
 // settle turns what a check returned into its recorded Result.
+//
+//go:noinline
 func settle(res Result, late error, parent context.Context, timeout time.Duration) Result {
 	if late != nil {
 		msg := ""
