@@ -109,7 +109,8 @@ func (m Meta) HasTag(tag string) bool {
 	return false
 }
 
-// New returns a Check with meta m whose Run calls run.
+// New returns a Check with meta m whose Run calls run. Run returns an
+// Error without calling run when ctx is already done.
 //
 //	c := check.New(check.Meta{ID: "team.motd", Severity: check.SeverityLow},
 //		func(ctx context.Context) check.Result { return check.Pass("motd set") })
@@ -127,6 +128,10 @@ func (f *funcCheck) Meta() Meta { return f.meta }
 func (f *funcCheck) Run(ctx context.Context) Result {
 	if f.run == nil {
 		return Errorf("check: %s has no run function", f.meta.ID)
+	}
+	if ctx.Err() != nil {
+		// A check cannot decide once its context is done.
+		return Error(context.Cause(ctx))
 	}
 	return f.run(ctx)
 }
