@@ -1,7 +1,6 @@
 package check
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -379,11 +378,7 @@ dispatch:
 			supDone = make(chan struct{})
 			go x.sup.loop(ctx, supDone)
 		}
-		due := time.Time{}
-		if timeout > 0 {
-			due = start.Add(timeout + x.grace)
-		}
-		x.sup.add(j, due, timeout)
+		x.sup.add(j, timeout)
 		go x.exec(runCtx, j, c, timeout)
 	}
 	x.settled.Wait()
@@ -545,44 +540,58 @@ func trimmedStack() string {
 
 // supervisor abandons checks that outlive their deadline plus grace, one
 // goroutine and one timer for the whole run.
+//
+// Checks that share a timeout are started in order, so their deadlines
+// increase: the supervisor keeps one FIFO queue per distinct timeout
+// (usually one or two), and adding a check is an append, not a heap push.
 type supervisor struct {
-	x    *execution
-	mu   sync.Mutex
-	h    dueHeap
-	wake chan struct{}
-	stop chan struct{}
+	x      *execution
+	mu     sync.Mutex
+	queues []dueQueue
+	// cancelDue, once the run's context is done, caps every deadline.
+	cancelDue time.Time
+	cancelled error
+	wake      chan struct{}
+	stop      chan struct{}
 }
 
-type dueEntry struct {
-	due     time.Time // zero: no deadline, only cancellation
-	j       int
-	timeout time.Duration
+type dueQueue struct {
+	timeout time.Duration // <= 0: no deadline, only cancellation
+	js      []int         // outcome indexes, in start order
+	head    int
 }
 
-type dueHeap []dueEntry
-
-func (h dueHeap) Len() int { return len(h) }
-func (h dueHeap) Less(a, b int) bool {
-	if h[a].due.IsZero() != h[b].due.IsZero() {
-		return !h[a].due.IsZero()
+func (q *dueQueue) due(x *execution, j int, cancelDue time.Time) time.Time {
+	var d time.Time
+	if q.timeout > 0 {
+		d = x.outcomes[j].Start.Add(q.timeout + x.grace)
 	}
-	return h[a].due.Before(h[b].due)
-}
-func (h dueHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
-func (h *dueHeap) Push(v any)   { *h = append(*h, v.(dueEntry)) }
-func (h *dueHeap) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
+	if !cancelDue.IsZero() && (d.IsZero() || cancelDue.Before(d)) {
+		d = cancelDue
+	}
+	return d
 }
 
-func (s *supervisor) add(j int, due time.Time, timeout time.Duration) {
+// add registers check j, started with timeout. Only the dispatching
+// goroutine calls it.
+func (s *supervisor) add(j int, timeout time.Duration) {
 	s.mu.Lock()
-	heap.Push(&s.h, dueEntry{due: due, j: j, timeout: timeout})
-	first := s.h[0].j == j
+	qi := -1
+	for i := range s.queues {
+		if s.queues[i].timeout == timeout {
+			qi = i
+			break
+		}
+	}
+	if qi < 0 {
+		s.queues = append(s.queues, dueQueue{timeout: timeout, js: make([]int, 0, len(s.x.outcomes))})
+		qi = len(s.queues) - 1
+	}
+	q := &s.queues[qi]
+	first := q.head == len(q.js)
+	q.js = append(q.js, j)
 	s.mu.Unlock()
-	if first {
+	if first && timeout > 0 {
 		select {
 		case s.wake <- struct{}{}:
 		default:
@@ -590,33 +599,45 @@ func (s *supervisor) add(j int, due time.Time, timeout time.Duration) {
 	}
 }
 
+// sweep abandons every check past its due time and returns the next due
+// time (zero: none).
+func (s *supervisor) sweep(now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var next time.Time
+	for qi := range s.queues {
+		q := &s.queues[qi]
+		for q.head < len(q.js) {
+			j := q.js[q.head]
+			if s.x.states[j].Load() == slotSettled {
+				q.head++
+				continue
+			}
+			d := q.due(s.x, j, s.cancelDue)
+			if d.IsZero() {
+				break
+			}
+			if d.After(now) {
+				if next.IsZero() || d.Before(next) {
+					next = d
+				}
+				break
+			}
+			q.head++
+			s.x.abandon(j, q.timeout, s.cancelled)
+		}
+	}
+	return next
+}
+
 func (s *supervisor) loop(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	parentDone := ctx.Done()
-	var cancelled error
 	for {
 		now := time.Now()
-		s.mu.Lock()
-		var next time.Time
-		for s.h.Len() > 0 {
-			e := s.h[0]
-			if s.x.states[e.j].Load() == slotSettled {
-				heap.Pop(&s.h)
-				continue
-			}
-			if e.due.IsZero() || e.due.After(now) {
-				next = e.due
-				break
-			}
-			heap.Pop(&s.h)
-			s.mu.Unlock()
-			s.x.abandon(e.j, e.timeout, cancelled)
-			s.mu.Lock()
-		}
-		s.mu.Unlock()
-		if !next.IsZero() {
+		if next := s.sweep(now); !next.IsZero() {
 			timer.Reset(next.Sub(now))
 		} else {
 			timer.Stop()
@@ -628,15 +649,9 @@ func (s *supervisor) loop(ctx context.Context, done chan<- struct{}) {
 		case <-timer.C:
 		case <-parentDone:
 			parentDone = nil
-			cancelled = context.Cause(ctx)
-			limit := time.Now().Add(s.x.grace)
 			s.mu.Lock()
-			for i := range s.h {
-				if s.h[i].due.IsZero() || s.h[i].due.After(limit) {
-					s.h[i].due = limit
-				}
-			}
-			heap.Init(&s.h)
+			s.cancelled = context.Cause(ctx)
+			s.cancelDue = time.Now().Add(s.x.grace)
 			s.mu.Unlock()
 		}
 	}
