@@ -1,0 +1,466 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/compose-spec/compose-go/v2/dotenv"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/prodcheck/prodcheck/check"
+)
+
+// DefaultComposeMaxFileSize is the largest compose (or .env) file read when
+// ComposeOptions.MaxFileSize is 0.
+const DefaultComposeMaxFileSize = 8 << 20
+
+// composeDefaultFiles and composeOverrideFiles are the names docker compose
+// looks for when no -f file is given, in its order of preference.
+var (
+	composeDefaultFiles  = [...]string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
+	composeOverrideFiles = [...]string{"compose.override.yaml", "compose.override.yml", "docker-compose.override.yml", "docker-compose.override.yaml"}
+)
+
+// ComposeOptions says which compose project to load and how to interpolate
+// it. The zero value loads compose.yaml (or docker-compose.yml, and its
+// override file) from the current directory with the variables of .env
+// there, without the process environment.
+type ComposeOptions struct {
+	// Files are the compose files, merged in order as `docker compose -f a
+	// -f b` does: a later file overrides an earlier one. Relative paths
+	// are relative to Dir when it is set. Empty: the default names
+	// (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml,
+	// plus the matching override file) in Dir.
+	Files []string
+	// Dir is the project directory: where .env is read, what relative
+	// paths in the files resolve against, and the default project name.
+	// Empty: the directory of the first file.
+	Dir string
+	// Env holds interpolation variables. They override .env and the
+	// process environment.
+	Env map[string]string
+	// UseProcessEnv adds the process environment to the interpolation
+	// variables (over .env, under Env). Off by default, so that a check
+	// gives the same answer on every machine.
+	UseProcessEnv bool
+	// Profiles are the active profiles; services with a profile not in
+	// this list are not checked, as docker compose does not start them.
+	// "*" activates every profile.
+	Profiles []string
+	// MaxFileSize bounds each file read (compose files, .env, included
+	// and extended files): 0 means DefaultComposeMaxFileSize.
+	MaxFileSize int64
+}
+
+// ComposeProject is a compose project shared by the checks built on it:
+// it is loaded at most once per run (see [check.Source]), and again on the
+// next run. It is safe for concurrent use. Build it with [Compose].
+type ComposeProject struct {
+	opts  ComposeOptions
+	src   *check.Source[*composeModel]
+	loads atomic.Int64 // loads started, for tests
+}
+
+// Compose returns the compose project described by opts. Nothing is read
+// until a check runs.
+func Compose(opts ComposeOptions) *ComposeProject {
+	opts.Files = slices.Clone(opts.Files)
+	opts.Env = maps.Clone(opts.Env)
+	opts.Profiles = slices.Clone(opts.Profiles)
+	p := &ComposeProject{opts: opts}
+	p.src = check.NewSource(p.load)
+	return p
+}
+
+// Load returns the loaded compose-go project, for custom checks: services
+// interpolated, merged and normalised. It is shared by every check of the
+// run and must not be modified.
+func (p *ComposeProject) Load(ctx context.Context) (*types.Project, error) {
+	m, err := p.src.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.project, nil
+}
+
+// ComposeError is the error of a compose project that could not be loaded:
+// a missing or oversized file, a binary file, a YAML syntax error, a schema
+// error, a required variable without a value. File and Line say where, when
+// known; Err holds the parser's words.
+type ComposeError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *ComposeError) Error() string {
+	loc := e.File
+	if loc != "" && e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if loc == "" {
+		return "docker: compose: " + e.Err.Error()
+	}
+	return "docker: compose: " + loc + ": " + e.Err.Error()
+}
+
+func (e *ComposeError) Unwrap() error { return e.Err }
+
+// ErrComposeTooLarge is matched by the error of a file larger than the
+// size limit.
+var ErrComposeTooLarge = errors.New("file exceeds the size limit")
+
+// composeModel is what one load produces, read concurrently by the checks.
+type composeModel struct {
+	project *types.Project
+	names   []string // active services, sorted
+	ix      *composeIndex
+	env     map[string]string
+	unset   map[string]bool // variables the loader looked up and did not find
+	awaited map[string]bool // services another awaits with service_completed_successfully
+
+	refsOnce sync.Once
+	refs     []composeVarRef // variable references, computed on first use
+}
+
+// variableRefs returns the variable references of the project's files.
+func (m *composeModel) variableRefs() []composeVarRef {
+	m.refsOnce.Do(func() { m.refs = m.ix.variableRefs() })
+	return m.refs
+}
+
+// composeFileRef is one compose file: its absolute path and the name shown
+// in findings.
+type composeFileRef struct{ abs, display string }
+
+func (p *ComposeProject) files() (dir string, files []composeFileRef, err error) {
+	o := p.opts
+	dir = o.Dir
+	if len(o.Files) == 0 {
+		if dir == "" {
+			dir = "."
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", nil, &ComposeError{Err: err}
+		}
+		find := func(names []string) {
+			for _, name := range names {
+				if st, err := os.Stat(filepath.Join(abs, name)); err == nil && st.Mode().IsRegular() {
+					files = append(files, composeFileRef{abs: filepath.Join(abs, name), display: name})
+					return
+				}
+			}
+		}
+		if find(composeDefaultFiles[:]); len(files) == 0 {
+			return "", nil, &ComposeError{File: dir, Err: fmt.Errorf("no compose file (looked for %s): %w", strings.Join(composeDefaultFiles[:], ", "), fs.ErrNotExist)}
+		}
+		find(composeOverrideFiles[:])
+		return abs, files, nil
+	}
+	for _, f := range o.Files {
+		if f == "" {
+			return "", nil, &ComposeError{Err: errors.New("empty compose file name")}
+		}
+		abs := f
+		if !filepath.IsAbs(abs) && o.Dir != "" {
+			abs = filepath.Join(o.Dir, abs)
+		}
+		abs, err := filepath.Abs(abs)
+		if err != nil {
+			return "", nil, &ComposeError{File: f, Err: err}
+		}
+		files = append(files, composeFileRef{abs: abs, display: f})
+	}
+	if dir == "" {
+		dir = filepath.Dir(files[0].abs)
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return "", nil, &ComposeError{Err: err}
+	}
+	return dir, files, nil
+}
+
+// composeReadFile reads a file through the size limit and refuses what is
+// not text.
+func composeReadFile(abs, display string, limit int64) ([]byte, error) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, &ComposeError{File: display, Err: composeStripPath(err)}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, &ComposeError{File: display, Err: errors.New("is a directory, not a file")}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, &ComposeError{File: display, Err: composeStripPath(err)}
+	}
+	if int64(len(data)) > limit {
+		return nil, &ComposeError{File: display, Err: fmt.Errorf("%w of %s", ErrComposeTooLarge, composeSize(limit))}
+	}
+	if i := strings.IndexByte(string(data), 0); i >= 0 {
+		return nil, &ComposeError{File: display, Line: 1 + strings.Count(string(data[:i]), "\n"), Err: fmt.Errorf("binary content (NUL byte at offset %d), not YAML", i)}
+	}
+	if !utf8.Valid(data) {
+		return nil, &ComposeError{File: display, Err: errors.New("not UTF-8 text")}
+	}
+	return data, nil
+}
+
+// composeStripPath returns the cause of a *fs.PathError, whose path the
+// caller already names.
+func composeStripPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+func composeSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// env returns the interpolation variables: .env in dir, under the process
+// environment when asked, under Env.
+func (p *ComposeProject) env(dir string, limit int64) (map[string]string, error) {
+	o := p.opts
+	outer := map[string]string{}
+	if o.UseProcessEnv {
+		for _, kv := range os.Environ() {
+			if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+				outer[k] = v
+			}
+		}
+	}
+	maps.Copy(outer, o.Env)
+	env := map[string]string{}
+	path := filepath.Join(dir, ".env")
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		data, err := composeReadFile(path, ".env", limit)
+		if err != nil {
+			return nil, err
+		}
+		vars, err := dotenv.ParseWithLookup(strings.NewReader(string(data)), func(k string) (string, bool) {
+			v, ok := outer[k]
+			return v, ok
+		})
+		if err != nil {
+			return nil, &ComposeError{File: ".env", Err: err}
+		}
+		maps.Copy(env, vars)
+	}
+	maps.Copy(env, outer)
+	return env, nil
+}
+
+func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) {
+	p.loads.Add(1)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("docker: compose: %w", err)
+	}
+	limit := p.opts.MaxFileSize
+	if limit <= 0 {
+		limit = DefaultComposeMaxFileSize
+	}
+	dir, files, err := p.files()
+	if err != nil {
+		return nil, err
+	}
+	env, err := p.env(dir, limit)
+	if err != nil {
+		return nil, err
+	}
+	ix := newComposeIndex(dir, env, limit)
+	details := types.ConfigDetails{WorkingDir: dir, Environment: maps.Clone(env)}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("docker: compose: %w", err)
+		}
+		data, err := composeReadFile(f.abs, f.display, limit)
+		if err != nil {
+			return nil, err
+		}
+		if err := ix.addTop(f, data); err != nil {
+			return nil, err
+		}
+		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: f.abs, Content: data})
+	}
+
+	unset := map[string]bool{}
+	lookup := func(k string) (string, bool) {
+		v, ok := env[k]
+		if !ok {
+			unset[k] = true
+		}
+		return v, ok
+	}
+	name := loader.NormalizeProjectName(filepath.Base(dir))
+	if name == "" {
+		name = "prodcheck"
+	}
+	project, err := composeLoadProject(ctx, details, func(o *loader.Options) {
+		o.SetProjectName(name, false)
+		o.Profiles = p.opts.Profiles
+		// Environment is judged from the YAML as written; env_file and
+		// label_file contents are not needed and may be absent here.
+		o.SkipResolveEnvironment = true
+		o.SkipResolveLabels = true
+		ip := *o.Interpolate
+		ip.LookupValue = lookup
+		ip.Substitute = func(s string, m template.Mapping) (string, error) {
+			// No logrus warning for unset variables: they become findings.
+			return template.SubstituteWithOptions(s, m, template.WithoutLogging)
+		}
+		o.Interpolate = &ip
+	})
+	if err != nil {
+		return nil, ix.locateError(err)
+	}
+	m = &composeModel{project: project, ix: ix, env: env, unset: unset}
+	m.names = slices.Sorted(maps.Keys(project.Services))
+	m.awaited = map[string]bool{}
+	for _, s := range project.Services {
+		for dep, cfg := range s.DependsOn {
+			if cfg.Condition == types.ServiceConditionCompletedSuccessfully {
+				m.awaited[dep] = true
+			}
+		}
+	}
+	return m, nil
+}
+
+// composeLoadProject calls compose-go, turning a panic into an error.
+func composeLoadProject(ctx context.Context, details types.ConfigDetails, opt func(*loader.Options)) (p *types.Project, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("compose-go panicked: %v", r)
+		}
+	}()
+	return loader.LoadWithContext(ctx, details, opt)
+}
+
+var (
+	composeLineRE    = regexp.MustCompile(`\bline (\d+)\b`)
+	composePathRE    = regexp.MustCompile(`(?:^|[\s'"])((?:services|networks|volumes|secrets|configs|include)\.[^\s'":]+)`)
+	composeServiceRE = regexp.MustCompile(`service "?([A-Za-z0-9._-]+)"?`)
+	// composeExtraPropRE reads the schema error for an unknown key.
+	composeExtraPropRE = regexp.MustCompile(`additional properties '([^']+)' not allowed`)
+)
+
+// locateError turns a loader error into a ComposeError with the file and
+// line that caused it, where they can be found.
+func (ix *composeIndex) locateError(err error) error {
+	var ce *ComposeError
+	if errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("docker: compose: %w", err)
+	}
+	cause := composeTrimAbs(err, ix)
+	var missing template.MissingRequiredError
+	var missingP *template.MissingRequiredError
+	name := ""
+	if errors.As(err, &missing) {
+		name = missing.Variable
+	} else if errors.As(err, &missingP) {
+		name = missingP.Variable
+	}
+	if name != "" {
+		for _, ref := range ix.variableRefs() {
+			if ref.v.Name == name && ref.v.Required {
+				return &ComposeError{File: ref.doc.display, Line: ref.line, Err: cause}
+			}
+		}
+	}
+	msg := err.Error()
+	for _, f := range ix.files {
+		if !strings.Contains(msg, f.abs) {
+			continue
+		}
+		if line := composeYAMLLine(msg); line > 0 {
+			return &ComposeError{File: f.display, Line: line, Err: cause}
+		}
+	}
+	if m := composePathRE.FindStringSubmatch(msg); m != nil {
+		path := strings.Split(strings.TrimRight(m[1], "."), ".")
+		if extra := composeExtraPropRE.FindStringSubmatch(msg); extra != nil {
+			path = append(path, extra[1])
+		}
+		if doc, line := ix.lineOfPath(path); doc != nil {
+			return &ComposeError{File: doc.display, Line: line, Err: cause}
+		}
+	}
+	if m := composeServiceRE.FindStringSubmatch(msg); m != nil {
+		if doc, n := ix.firstService(m[1]); doc != nil {
+			return &ComposeError{File: doc.display, Line: n.Line, Err: cause}
+		}
+	}
+	file := ""
+	if len(ix.files) > 0 {
+		file = ix.files[0].display
+	}
+	return &ComposeError{File: file, Err: cause}
+}
+
+// composeYAMLLine returns the line of a go-yaml error: the last line its
+// message names, where the parser stopped. go-yaml counts the lines of
+// parser errors ("while parsing a block mapping ...") from 0 and those of
+// scanner errors from 1, so the former get one added.
+func composeYAMLLine(msg string) int {
+	m := composeLineRE.FindAllStringSubmatch(msg, -1)
+	if m == nil {
+		return 0
+	}
+	line, _ := strconv.Atoi(m[len(m)-1][1])
+	if strings.Contains(msg, "while parsing") {
+		line++
+	}
+	return line
+}
+
+// composeTrimAbs replaces the absolute paths of the project's files in
+// err's text by their display names, keeping err in the chain.
+func composeTrimAbs(err error, ix *composeIndex) error {
+	msg := err.Error()
+	trimmed := msg
+	for _, d := range ix.allDocs() {
+		trimmed = strings.ReplaceAll(trimmed, d.abs, d.display)
+	}
+	trimmed = strings.ReplaceAll(trimmed, ix.dir+string(filepath.Separator), "")
+	if trimmed == msg {
+		return err
+	}
+	return &composeRenamedError{msg: trimmed, err: err}
+}
+
+type composeRenamedError struct {
+	msg string
+	err error
+}
+
+func (e *composeRenamedError) Error() string { return e.msg }
+func (e *composeRenamedError) Unwrap() error { return e.err }

@@ -1,0 +1,69 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/prodcheck/prodcheck/check"
+)
+
+// FuzzComposeLines feeds random bytes to the line-mapping code (the yaml.v3
+// node pass, merge keys, aliases, extends, variable references, error
+// location) and then to the whole load and every check: nothing panics.
+func FuzzComposeLines(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join(composeTestdata, "*", "*.yaml"))
+	for _, s := range seeds {
+		if data, err := os.ReadFile(s); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("x: &a {<<: *a}\n"))
+	f.Add(composeLaughs(3))
+	f.Add([]byte("services:\n  a: &a\n    <<: [*a, *a]\n    image: ${X:-${Y}}\n"))
+	f.Add([]byte("services:\n  a:\n    extends: a\n  b:\n    extends: {service: a, file: b.yaml}\n"))
+	f.Add([]byte("services: {a: {environment: [A=1, B], ports: [1, {target: 2}], volumes: [/x:/y]}}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		ix := newComposeIndex(dir, map[string]string{"X": "1"}, 1<<20)
+		_ = ix.addTop(composeFileRef{abs: filepath.Join(dir, "compose.yaml"), display: "compose.yaml"}, data)
+		pickers := []func(*yaml.Node) *yaml.Node{
+			composeKey("image"),
+			composeKey("deploy", "resources", "limits", "memory"),
+			composeItem("ports", func(*yaml.Node) bool { return true }),
+			composeFirst(composeKey("healthcheck", "timeout"), composeKey("healthcheck")),
+		}
+		m := &composeModel{ix: ix, env: ix.env, project: &types.Project{}}
+		for _, d := range ix.allDocs() {
+			for name := range d.services {
+				ix.firstService(name)
+				for _, p := range pickers {
+					ix.find(name, p)
+				}
+				m.envEntry(name, "A")
+				m.rawValue(name, "image")
+				m.at(name, m.portPick(types.ServicePortConfig{Target: 80}))
+			}
+		}
+		ix.variableRefs()
+		ix.lineOfPath([]string{"services", "a", "ports", "0"})
+		_ = ix.locateError(errors.New("validating " + filepath.Join(dir, "compose.yaml") + ": services.a.b.c line 3"))
+
+		// The whole pipeline.
+		if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := Compose(ComposeOptions{Dir: dir, Env: map[string]string{"X": "1"}})
+		ctx := check.WithMemo(context.Background())
+		for _, c := range ComposeChecks(p, ComposeChecksOptions{}) {
+			if r := c.Run(ctx); !r.Status.Valid() {
+				t.Fatalf("%s: invalid status %v", c.Meta().ID, r.Status)
+			}
+		}
+	})
+}

@@ -1,0 +1,60 @@
+package docker_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/checks/docker"
+)
+
+// A compose project is loaded once per run and shared by the checks built
+// on it. Here a production override file pins nothing and publishes the
+// database: each finding names the file and line that set the value.
+func ExampleCompose() {
+	p := docker.Compose(docker.ComposeOptions{
+		Dir:   "testdata/compose/multifile",
+		Files: []string{"compose.yaml", "compose.prod.yaml"}, // docker compose -f compose.yaml -f compose.prod.yaml
+	})
+	checks := []check.Check{
+		docker.ImagePinned(p, docker.ImagePinnedOptions{}),
+		docker.DatabasePortsPrivate(p, docker.DatabaseOptions{}),
+		docker.NotPrivileged(p),
+	}
+	rep, err := (&check.Runner{}).Run(context.Background(), checks...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range rep.Outcomes {
+		fmt.Printf("%s %s: %s\n", o.Meta.ID, o.Result.Status, o.Result.Message)
+		for _, f := range o.Result.Findings {
+			fmt.Printf("  %s:%d %s\n", f.Location.File, f.Location.Line, f.Message)
+		}
+	}
+	// Output:
+	// docker.image.pinned fail: unpinned image: 1 of 3 images
+	//   compose.prod.yaml:3 service "api": image "example/api:latest" uses the floating tag :latest
+	// docker.network.database-ports fail: database port published: 1 of 2 database/cache services
+	//   compose.yaml:9 service "db": publishes PostgreSQL port 5432 as host port 5432 on all interfaces; Docker's iptables rules bypass host firewalls such as ufw
+	// docker.hardening.privileged fail: privileged: 1 of 3 services
+	//   compose.prod.yaml:7 service "db": runs privileged: every capability and device of the host
+}
+
+// ComposeChecks returns every compose check; with the Dockerfile checks of
+// the service it builds, the hardened example stack passes them all.
+func ExampleComposeChecks() {
+	p := docker.Compose(docker.ComposeOptions{Dir: "testdata/stacks/hardened"})
+	checks := docker.ComposeChecks(p, docker.ComposeChecksOptions{})
+	checks = append(checks, docker.DockerfileChecks(docker.Dockerfile(docker.DockerfileOptions{Path: "testdata/stacks/hardened/api/Dockerfile"}))...)
+	rep, err := (&check.Runner{}).Run(context.Background(), checks...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("worst:", rep.Worst())
+	fmt.Println("failing:", rep.Err(check.SeverityInfo))
+	// Output:
+	// worst: pass
+	// failing: <nil>
+}

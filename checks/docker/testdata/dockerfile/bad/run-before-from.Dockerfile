@@ -1,0 +1,2 @@
+RUN echo before any stage
+FROM alpine:3.20
