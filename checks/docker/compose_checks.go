@@ -124,7 +124,7 @@ func (m *composeModel) missing(service string) check.Location {
 
 func (f *composeFindings) add(loc check.Location, service, msg, expected, actual string) {
 	f.fs = append(f.fs, check.Finding{
-		Message:  "service " + strconv.Quote(service) + ": " + msg,
+		Message:  msg, // the location's resource names the service
 		Location: loc,
 		Expected: expected,
 		Actual:   actual,

@@ -440,9 +440,6 @@ func VariablesSet(p *ComposeProject) check.Check {
 				Expected: v.Name + " set, a default ${" + v.Name + ":-value}, or required ${" + v.Name + ":?message}",
 				Actual:   v.Name + " unset",
 			}
-			if ref.resource != "" {
-				fd.Message = ref.resource + ": " + fd.Message
-			}
 			f.fs = append(f.fs, fd)
 		}
 		fs := f.sorted()

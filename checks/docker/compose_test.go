@@ -249,7 +249,7 @@ func TestComposeGapDatabasePort(t *testing.T) {
 	require.Equal(t, check.StatusFail, o.Result.Status)
 	f := o.Result.Findings[0]
 	assert.Equal(t, check.Location{File: "compose.yaml", Line: 6, Resource: `service "pg"`}, f.Location)
-	assert.Equal(t, `service "pg": publishes PostgreSQL port 5432 as host port 5432 on all interfaces; Docker's iptables rules bypass host firewalls such as ufw`, f.Message)
+	assert.Equal(t, `publishes PostgreSQL port 5432 as host port 5432 on all interfaces; Docker's iptables rules bypass host firewalls such as ufw`, f.Message)
 	assert.Equal(t, "5432:5432", f.Actual)
 	assert.Contains(t, f.Expected, "127.0.0.1:5432:5432")
 	var lines []string

@@ -29,7 +29,7 @@ func ExampleCompose() {
 	for _, o := range rep.Outcomes {
 		fmt.Printf("%s %s: %s\n", o.Meta.ID, o.Result.Status, o.Result.Message)
 		for _, f := range o.Result.Findings {
-			fmt.Printf("  %s:%d %s\n", f.Location.File, f.Location.Line, f.Message)
+			fmt.Printf("  %s: %s\n", f.Location, f.Message)
 		}
 	}
 	// Output:
