@@ -23,6 +23,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/internal/secret"
 )
 
 // DefaultComposeMaxFileSize is the largest compose (or .env) file read when
@@ -295,6 +296,14 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 	}
 	ix := newComposeIndex(dir, env, limit)
 	details := types.ConfigDetails{WorkingDir: dir, Environment: maps.Clone(env)}
+	// Secret values that a parser's error could quote back: redacted
+	// from every load error.
+	var secrets []string
+	for k, v := range env {
+		if secret.IsSecretKey(k) || secret.URLHasPassword(v) {
+			secrets = append(secrets, v)
+		}
+	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("docker: compose: %w", err)
@@ -303,8 +312,9 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		if err != nil {
 			return nil, err
 		}
+		secrets = append(secrets, secret.ValuesIn(data)...)
 		if err := ix.addTop(f, data); err != nil {
-			return nil, err
+			return nil, composeRedact(err, secrets)
 		}
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: f.abs, Content: data})
 	}
@@ -337,7 +347,7 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		o.Interpolate = &ip
 	})
 	if err != nil {
-		return nil, ix.locateError(err)
+		return nil, composeRedact(ix.locateError(err), secrets)
 	}
 	m = &composeModel{project: project, ix: ix, env: env, unset: unset}
 	m.names = slices.Sorted(maps.Keys(project.Services))
@@ -350,6 +360,17 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		}
 	}
 	return m, nil
+}
+
+// composeRedact replaces secret values quoted in a load error (compose-go
+// quotes the value of a malformed interpolation, for one) by fingerprints.
+func composeRedact(err error, secrets []string) error {
+	if ce, ok := err.(*ComposeError); ok {
+		red := *ce
+		red.Err = secret.RedactError(ce.Err, secrets)
+		return &red
+	}
+	return secret.RedactError(err, secrets)
 }
 
 // composeLoadProject calls compose-go, turning a panic into an error.

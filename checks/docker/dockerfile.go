@@ -21,6 +21,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/internal/secret"
 )
 
 // DefaultDockerfileMaxSize is how many bytes of a Dockerfile (or of its
@@ -201,7 +202,44 @@ func dockerfileParseFile(ctx context.Context, path string, limit int64, buildArg
 	if err != nil {
 		return nil, err
 	}
-	return dockerfileParse(path, data, buildArgs)
+	p, err := dockerfileParse(path, data, buildArgs)
+	if err != nil {
+		// A parser's words may quote an instruction: never a secret value.
+		var de *DockerfileError
+		if errors.As(err, &de) {
+			red := *de
+			red.Err = secret.RedactError(de.Err, dfSecretValues(data, buildArgs))
+			return nil, &red
+		}
+	}
+	return p, err
+}
+
+// dfSecretValues lists the values a Dockerfile's ENV and ARG lines (and
+// the build arguments) give to secret keys.
+func dfSecretValues(data []byte, buildArgs map[string]string) []string {
+	var lines []byte
+	for line := range bytes.Lines(data) {
+		t := bytes.TrimSpace(line)
+		for _, kw := range []string{"ENV ", "ARG "} {
+			if len(t) > 4 && strings.EqualFold(string(t[:4]), kw) {
+				// "ENV A=1 B=2" and "ENV A 1": one assignment a line.
+				for _, f := range strings.Fields(string(t[4:])) {
+					lines = append(lines, f+"\n"...)
+				}
+				if k, v, ok := strings.Cut(strings.TrimSpace(string(t[4:])), " "); ok && !strings.Contains(k, "=") {
+					lines = append(lines, k+"="+v+"\n"...)
+				}
+			}
+		}
+	}
+	values := secret.ValuesIn(lines)
+	for k, v := range buildArgs {
+		if secret.IsSecretKey(k) || secret.URLHasPassword(v) {
+			values = append(values, v)
+		}
+	}
+	return values
 }
 
 // dockerfileParse parses a Dockerfile's bytes with BuildKit's parser and

@@ -114,3 +114,67 @@ func RedactURL(value string) string {
 	u.User = url.UserPassword(u.User.Username(), "REDACTED("+Fingerprint(p)+")")
 	return u.String()
 }
+
+// ValuesIn returns the values that the lines of a configuration file
+// (YAML "KEY: value", list "- KEY=value", dotenv "KEY=value") assign to
+// secret keys, or that are URLs with passwords. It is a line scan, so that
+// it works on files a parser rejected; it is for redaction, not judgement.
+func ValuesIn(data []byte) []string {
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(line)
+		line = strings.TrimSpace(strings.TrimPrefix(line, "-"))
+		line = strings.TrimSpace(strings.TrimPrefix(line, "export "))
+		i := strings.IndexAny(line, ":=")
+		if i <= 0 {
+			continue
+		}
+		key := strings.Trim(strings.TrimSpace(line[:i]), `"'`)
+		val := strings.Trim(strings.TrimSpace(line[i+1:]), `"'`)
+		if len(val) < 4 || strings.ContainsAny(key, " \t") {
+			continue
+		}
+		if IsSecretKey(key) || URLHasPassword(val) {
+			out = append(out, val)
+		}
+	}
+	return out
+}
+
+// Redact replaces every occurrence in text of each value (of at least four
+// bytes) with its fingerprint.
+func Redact(text string, values []string) string {
+	for _, v := range values {
+		if len(v) >= 4 && strings.Contains(text, v) {
+			text = strings.ReplaceAll(text, v, "[redacted "+Fingerprint(v)+"]")
+		}
+	}
+	return text
+}
+
+// RedactedError is an error whose text had secret values replaced by
+// fingerprints. Unwrap still reaches the cause, for errors.Is and
+// errors.As; its text must not be shown.
+type RedactedError struct {
+	Text  string
+	Cause error
+}
+
+func (e *RedactedError) Error() string { return e.Text }
+
+// Unwrap returns the original error.
+func (e *RedactedError) Unwrap() error { return e.Cause }
+
+// RedactError returns err with values redacted from its text, or err itself
+// when its text holds none of them.
+func RedactError(err error, values []string) error {
+	if err == nil {
+		return nil
+	}
+	text := err.Error()
+	red := Redact(text, values)
+	if red == text {
+		return err
+	}
+	return &RedactedError{Text: red, Cause: err}
+}

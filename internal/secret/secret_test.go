@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -45,4 +46,19 @@ func TestFingerprint(t *testing.T) {
 	assert.NotContains(t, f, "hunter2")
 	assert.Equal(t, f, Fingerprint("hunter2"))
 	assert.NotEqual(t, f, Fingerprint("hunter3"))
+}
+
+func TestValuesInAndRedact(t *testing.T) {
+	data := []byte("services:\n  api:\n    environment:\n      DB_PASSWORD: \"hunter22\"\n      - API_TOKEN=tok-123456\n      LOG_LEVEL: debug\n      URL: postgres://u:pw-secret@db/x\nexport JWT_SECRET='abcd1234'\n")
+	vals := ValuesIn(data)
+	assert.ElementsMatch(t, []string{"hunter22", "tok-123456", "postgres://u:pw-secret@db/x", "abcd1234"}, vals)
+	text := Redact(`invalid interpolation for DB_PASSWORD: hunter22; level debug`, vals)
+	assert.NotContains(t, text, "hunter22")
+	assert.Contains(t, text, "level debug")
+	cause := errors.New("bad value hunter22")
+	err := RedactError(cause, vals)
+	assert.NotContains(t, err.Error(), "hunter22")
+	assert.ErrorIs(t, err, cause)
+	assert.Same(t, cause, RedactError(cause, []string{"other"}))
+	assert.NoError(t, RedactError(nil, vals))
 }
