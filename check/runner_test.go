@@ -64,17 +64,16 @@ func TestRunnerOrderAndStatuses(t *testing.T) {
 
 func TestRunnerPanic(t *testing.T) {
 	c := check.New(meta("p.panics"), func(context.Context) check.Result {
-		var m map[string]int
-		m["boom"]++ // nil map write panics
-		return check.Pass("unreachable")
+		panic(fmt.Errorf("config %q: %w", "app.yaml", errors.New("nil pointer in loader")))
 	})
 	rep, err := (&check.Runner{}).Run(t.Context(), c, fixed("p.fine", check.Pass("ok")))
 	require.NoError(t, err)
 	o := rep.Outcomes[0]
 	assert.Equal(t, check.StatusError, o.Result.Status)
-	assert.Contains(t, o.Result.Message, "panic: assignment to entry in nil map")
+	assert.Equal(t, `panic: config "app.yaml": nil pointer in loader`, o.Result.Message)
 	var pe *check.PanicError
 	require.ErrorAs(t, o.Result.Err, &pe)
+	assert.ErrorContains(t, errors.Unwrap(pe), "nil pointer in loader", "a panic with an error unwraps to it")
 	assert.Contains(t, pe.Stack, "runner_test.go", "stack names the panicking check")
 	assert.NotContains(t, pe.Stack, "safeRun", "runner frames trimmed")
 	assert.Equal(t, check.StatusPass, rep.Outcomes[1].Result.Status, "a panic does not stop the others")

@@ -52,14 +52,16 @@ func TestExternalModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module with the go command")
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command is needed to build a module")
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 	dir := t.TempDir()
 	gomod := "module example.com/deploycheck\n\ngo 1.26\n\nrequire github.com/prodcheck/prodcheck v0.0.0\n\nreplace github.com/prodcheck/prodcheck => " + root + "\n"
+	var sum []byte
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(userProgram), 0o644))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	sum, err = os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
 
