@@ -565,3 +565,36 @@ func TestLocationAndFindingString(t *testing.T) {
 	assert.Equal(t, "https://x.test/ header HSTS", check.Location{URL: "https://x.test/", Resource: "header HSTS"}.String())
 	assert.True(t, check.Location{}.IsZero())
 }
+
+func TestSourceReloadsAfterLoaderTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var loads atomic.Int32
+		src := check.NewSource(func(ctx context.Context) (string, error) {
+			loads.Add(1)
+			select {
+			case <-time.After(2 * time.Second):
+				return "loaded", nil
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		})
+		use := func(id string, timeout time.Duration) check.Check {
+			m := meta(id)
+			m.Timeout = timeout
+			return check.New(m, func(ctx context.Context) check.Result {
+				v, err := src.Get(ctx)
+				if err != nil {
+					return check.Error(err)
+				}
+				return check.Pass(v)
+			})
+		}
+		// The short check starts the load and times out; the long one
+		// must not inherit its deadline error.
+		rep, err := (&check.Runner{Limit: -1}).Run(t.Context(), use("s.short", time.Second), use("s.long", 10*time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, check.StatusError, rep.Outcomes[0].Result.Status)
+		assert.Equal(t, check.StatusPass, rep.Outcomes[1].Result.Status, rep.Outcomes[1].Result.Message)
+		assert.Equal(t, int32(2), loads.Load())
+	})
+}

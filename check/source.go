@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -46,7 +47,9 @@ func NewSource[T any](load func(ctx context.Context) (T, error)) *Source[T] {
 
 // Get returns the value loaded for this run. Concurrent callers in the
 // same run wait for the first load, or for their own ctx, whichever ends
-// first. A load error is returned to every caller of the run.
+// first. A load error is returned to every caller of the run, except a
+// context error of the loading check's own deadline: a caller whose
+// context is still alive then loads again.
 func (s *Source[T]) Get(ctx context.Context) (T, error) {
 	m, _ := ctx.Value(memoKey{}).(*memo)
 	if m == nil {
@@ -70,12 +73,26 @@ func (s *Source[T]) Get(ctx context.Context) (T, error) {
 	}
 	select {
 	case <-e.done:
+		if isContextErr(e.err) && ctx.Err() == nil {
+			// The check that loaded ran out of time (its own deadline),
+			// while this one still has time: load again for the run.
+			m.mu.Lock()
+			if m.entries[s] == e {
+				delete(m.entries, s)
+			}
+			m.mu.Unlock()
+			return s.Get(ctx)
+		}
 		v, _ := e.val.(T)
 		return v, e.err
 	case <-ctx.Done():
 		var zero T
 		return zero, context.Cause(ctx)
 	}
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // callLoad runs load, turning a panic into an error so that waiters are
