@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"golang.org/x/term"
 	"io"
 	"os"
 	"strings"
@@ -24,7 +25,7 @@ type TextOptions struct {
 }
 
 // ColorAuto reports whether output to f should be coloured: f is a
-// terminal (a character device), NO_COLOR is unset or empty, and TERM is
+// terminal (isatty), NO_COLOR is unset or empty, and TERM is
 // not "dumb". getenv looks up environment variables; nil means os.Getenv.
 //
 //	opts := report.TextOptions{Color: report.ColorAuto(os.Stdout, nil)}
@@ -38,11 +39,7 @@ func ColorAuto(f *os.File, getenv func(string) string) bool {
 	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
 		return false
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	return fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // ANSI SGR parameters.

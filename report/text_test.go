@@ -115,10 +115,17 @@ func TestColorAuto(t *testing.T) {
 	assert.False(t, report.ColorAuto(regular, env(nil)), "a regular file is not a terminal")
 	assert.False(t, report.ColorAuto(nil, env(nil)))
 
-	// /dev/null is a character device, the nearest thing to a terminal a
-	// test can open everywhere.
-	dev, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	// /dev/null is a character device but not a terminal.
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	require.NoError(t, err)
+	t.Cleanup(func() { null.Close() })
+	assert.False(t, report.ColorAuto(null, env(nil)), "/dev/null is not a terminal")
+
+	// A pseudo-terminal's master side is a terminal.
+	dev, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal to test with: %v", err)
+	}
 	t.Cleanup(func() { dev.Close() })
 	assert.True(t, report.ColorAuto(dev, env(nil)))
 	assert.True(t, report.ColorAuto(dev, env(map[string]string{"NO_COLOR": ""})), "an empty NO_COLOR does not count")
@@ -128,7 +135,7 @@ func TestColorAuto(t *testing.T) {
 	closed, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	require.NoError(t, err)
 	require.NoError(t, closed.Close())
-	assert.False(t, report.ColorAuto(closed, env(nil)), "a file that cannot be stat'ed")
+	assert.False(t, report.ColorAuto(closed, env(nil)), "a closed file")
 }
 
 type failingWriter struct{}
