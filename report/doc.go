@@ -44,6 +44,10 @@
 // [ColorAuto] decides it for a terminal and honours NO_COLOR.
 // [TextOptions].NoTimings leaves out durations for reproducible output.
 //
+// On a terminal, a [ProgressLine] given to Runner.OnOutcome draws a live
+// progress line for runs that last more than a second, and is cleared
+// before the report is printed.
+//
 // # JSON
 //
 // [JSON] writes, and [ReadJSON] reads, one JSON document in the versioned

@@ -48,7 +48,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		checks = append(checks, docker.DockerfileChecks(docker.Dockerfile(docker.DockerfileOptions{Path: dockerfiles[0]}))...)
 	}
 
-	rep, err := (&check.Runner{}).Run(ctx, checks...)
+	r := check.Runner{}
+	var progress *report.ProgressLine
+	if report.ColorAuto(os.Stderr, nil) { // a live line on a terminal only
+		progress = report.NewProgressLine(os.Stderr, report.ProgressOptions{})
+		r.OnOutcome = progress.Update
+	}
+	rep, err := r.Run(ctx, checks...)
+	if progress != nil {
+		progress.Clear()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
