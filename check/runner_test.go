@@ -578,10 +578,11 @@ func TestSourceReloadsAfterLoaderTimeout(t *testing.T) {
 				return "", ctx.Err()
 			}
 		})
-		use := func(id string, timeout time.Duration) check.Check {
+		use := func(id string, timeout, after time.Duration) check.Check {
 			m := meta(id)
 			m.Timeout = timeout
 			return check.New(m, func(ctx context.Context) check.Result {
+				time.Sleep(after) // decides which check starts the load
 				v, err := src.Get(ctx)
 				if err != nil {
 					return check.Error(err)
@@ -591,7 +592,7 @@ func TestSourceReloadsAfterLoaderTimeout(t *testing.T) {
 		}
 		// The short check starts the load and times out; the long one
 		// must not inherit its deadline error.
-		rep, err := (&check.Runner{Limit: -1}).Run(t.Context(), use("s.short", time.Second), use("s.long", 10*time.Second))
+		rep, err := (&check.Runner{Limit: -1}).Run(t.Context(), use("s.short", time.Second, 0), use("s.long", 10*time.Second, 100*time.Millisecond))
 		require.NoError(t, err)
 		assert.Equal(t, check.StatusError, rep.Outcomes[0].Result.Status)
 		assert.Equal(t, check.StatusPass, rep.Outcomes[1].Result.Status, rep.Outcomes[1].Result.Message)

@@ -228,19 +228,6 @@ func (m *composeModel) oneShot(name string, extra []string) bool {
 	return m.awaited[name]
 }
 
-func composeMeta(id, title, section, item string, sev check.Severity, remediation string, tags []string, refs ...string) check.Meta {
-	return check.Meta{
-		ID:          id,
-		Title:       title,
-		Section:     section,
-		Item:        item,
-		Severity:    sev,
-		Tags:        append([]string{"docker", "compose"}, tags...),
-		Remediation: remediation,
-		Refs:        refs,
-	}
-}
-
 // composeCount says "1 service" or "3 services".
 func composeCount(n int, what string) string {
 	if n == 1 {
@@ -292,7 +279,7 @@ func ImagePinned(p *ComposeProject, opts ImagePinnedOptions) check.Check {
 	if floating == nil {
 		floating = composeFloatingTags[:]
 	}
-	m := composeMeta("docker.image.pinned", "Compose images are pinned to a version or digest",
+	m := dockerMeta("compose", "docker.image.pinned", "Compose images are pinned to a version or digest",
 		sectionInfra, itemImages, check.SeverityMedium,
 		"Pin every image to a version tag (postgres:16.4) or, better, a digest (postgres@sha256:…); give variables used in tags a pinned default (${TAG:-1.4.2}) or require them (${TAG:?set TAG}).",
 		[]string{"reliability", "supply-chain"},
@@ -398,7 +385,7 @@ const (
 // for an image pulled by name the check cannot know what the image bakes
 // in, so it asks for the healthcheck in compose.
 func HealthChecked(p *ComposeProject, opts HealthCheckedOptions) check.Check {
-	m := composeMeta("docker.compose.healthcheck", "Long-running compose services declare a healthcheck",
+	m := dockerMeta("compose", "docker.compose.healthcheck", "Long-running compose services declare a healthcheck",
 		sectionInfra, itemHealth, check.SeverityMedium,
 		"Add a healthcheck (test, interval, timeout, retries) to every long-running service, or a HEALTHCHECK to the Dockerfile of a built one; keep timeout at or below interval, and let dependants wait with condition: service_healthy.",
 		[]string{"reliability"},
@@ -513,62 +500,52 @@ func composeResourceLimits(s *types.ServiceConfig) *types.Resource {
 // deploy.resources.limits.memory or mem_limit, whether or not the file has
 // a version: key.
 func MemoryLimited(p *ComposeProject) check.Check {
-	m := composeMeta("docker.resources.memory", "Compose services have a memory limit",
+	m := dockerMeta("compose", "docker.resources.memory", "Compose services have a memory limit",
 		sectionConfig, itemLimits, check.SeverityMedium,
 		"Set deploy.resources.limits.memory (or mem_limit) on every service, sized from its observed peak plus headroom, so that one leak cannot starve the host.",
 		[]string{"reliability", "resources"},
 		"CIS Docker Benchmark 5.11", "KICS Memory Not Limited (bb9ac4f7)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			s := cm.service(name)
+	return composePerService(p, m, check.StatusFail, "every service has a memory limit", "no memory limit",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			if s.MemLimit > 0 || composeResourceLimits(s).MemoryBytes > 0 {
-				continue
+				return
 			}
 			f.add(cm.at(name, composeFirst(composeKey("deploy", "resources", "limits", "memory"), composeKey("mem_limit"))), name,
 				"no memory limit", "deploy.resources.limits.memory (or mem_limit), e.g. 512M", "unlimited")
-		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("every service has a memory limit (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "no memory limit")
-	})
+		})
 }
 
 // CPULimited checks that every service has a CPU limit, through
 // deploy.resources.limits.cpus, cpus or cpu_quota.
 func CPULimited(p *ComposeProject) check.Check {
-	m := composeMeta("docker.resources.cpu", "Compose services have a CPU limit",
+	m := dockerMeta("compose", "docker.resources.cpu", "Compose services have a CPU limit",
 		sectionConfig, itemLimits, check.SeverityLow,
 		"Set deploy.resources.limits.cpus (or cpus) on every service, so that one busy container cannot starve the others.",
 		[]string{"reliability", "resources"},
 		"CIS Docker Benchmark 5.12", "KICS Cpus Not Limited (6b610c50)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			s := cm.service(name)
+	return composePerService(p, m, check.StatusFail, "every service has a CPU limit", "no CPU limit",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			if s.CPUS > 0 || s.CPUQuota > 0 || composeResourceLimits(s).NanoCPUs > 0 {
-				continue
+				return
 			}
 			f.add(cm.at(name, composeFirst(composeKey("deploy", "resources", "limits", "cpus"), composeKey("cpus"))), name,
 				"no CPU limit", "deploy.resources.limits.cpus (or cpus), e.g. \"1.0\"", "unlimited")
-		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("every service has a CPU limit (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "no CPU limit")
-	})
+		})
 }
 
 // PidsLimited checks that every service limits its number of processes
 // (pids_limit or deploy.resources.limits.pids), against fork bombs. It
 // warns.
 func PidsLimited(p *ComposeProject) check.Check {
-	m := composeMeta("docker.resources.pids", "Compose services limit their number of processes",
+	m := dockerMeta("compose", "docker.resources.pids", "Compose services limit their number of processes",
 		sectionInfra, itemInfraLimits, check.SeverityLow,
 		"Set pids_limit (or deploy.resources.limits.pids) on every service, e.g. 200, so that a fork bomb or a thread leak stays inside the container.",
 		[]string{"reliability", "resources", "security"},
 		"CIS Docker Benchmark 5.29", "KICS Pids Limit Not Set (221e0658)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			s := cm.service(name)
+	return composePerService(p, m, check.StatusWarn, "every service limits its processes", "no pids limit",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			if s.PidsLimit > 0 || composeResourceLimits(s).Pids > 0 {
-				continue
+				return
 			}
 			actual := "unlimited"
 			if s.PidsLimit < 0 {
@@ -576,9 +553,7 @@ func PidsLimited(p *ComposeProject) check.Check {
 			}
 			f.add(cm.at(name, composeFirst(composeKey("pids_limit"), composeKey("deploy", "resources", "limits", "pids"))), name,
 				"no limit on the number of processes", "pids_limit: 200 (or deploy.resources.limits.pids)", actual)
-		}
-		return composeVerdict(f, check.StatusWarn, fmt.Sprintf("every service limits its processes (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "no pids limit")
-	})
+		})
 }
 
 // ----- docker.restart.policy -----
@@ -595,7 +570,7 @@ type RestartPolicyOptions struct {
 // deploy.restart_policy whose condition is not none. A missing policy
 // fails.
 func RestartPolicy(p *ComposeProject, opts RestartPolicyOptions) check.Check {
-	m := composeMeta("docker.restart.policy", "Long-running compose services have a restart policy",
+	m := dockerMeta("compose", "docker.restart.policy", "Long-running compose services have a restart policy",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Set restart: unless-stopped (or always, or on-failure:5) on every long-running service, so that it comes back after a crash or a reboot.",
 		[]string{"reliability"},

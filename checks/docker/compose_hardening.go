@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -88,7 +89,7 @@ func composeBlankVariables(s string) string {
 // value) or secrets: is fine. Values never appear in the result: only the
 // key and a fingerprint.
 func ComposeSecrets(p *ComposeProject) check.Check {
-	m := composeMeta("docker.compose.secrets", "No literal secrets in compose environment",
+	m := dockerMeta("compose", "docker.compose.secrets", "No literal secrets in compose environment",
 		sectionEnv, itemSecretManager, check.SeverityHigh,
 		"Move the value out of the compose file: reference a variable (${DB_PASSWORD:?}) set by your secret manager, or mount it with secrets: and point the image at the file (POSTGRES_PASSWORD_FILE=/run/secrets/db_password); then rotate the exposed secret.",
 		[]string{"security", "secrets"},
@@ -132,21 +133,18 @@ func ComposeSecrets(p *ComposeProject) check.Check {
 // container has every capability and every device, root on the host in
 // all but name.
 func NotPrivileged(p *ComposeProject) check.Check {
-	m := composeMeta("docker.hardening.privileged", "No compose service runs privileged",
+	m := dockerMeta("compose", "docker.hardening.privileged", "No compose service runs privileged",
 		sectionConfig, itemReviewCompose, check.SeverityCritical,
 		"Remove privileged: true; grant the one capability (cap_add) or device (devices:) the service needs instead.",
 		[]string{"security", "hardening"},
 		"CIS Docker Benchmark 5.5", "KICS Privileged Containers Enabled (ae5b6871)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			if cm.service(name).Privileged {
+	return composePerService(p, m, check.StatusFail, "no service runs privileged", "privileged",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
+			if s.Privileged {
 				f.add(cm.at(name, composeKey("privileged")), name, "runs privileged: every capability and device of the host",
 					"privileged: false (the default)", "privileged: true")
 			}
-		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("no service runs privileged (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "privileged")
-	})
+		})
 }
 
 // composeRuntimeSockets are the sockets that give control of the host's
@@ -165,15 +163,13 @@ func composeRuntimeSocket(p string) string {
 // socket (docker.sock and its kin) or asks for it with use_api_socket:
 // whoever reaches that socket controls the host.
 func NoDockerSocket(p *ComposeProject) check.Check {
-	m := composeMeta("docker.hardening.socket", "No compose service mounts the Docker socket",
+	m := dockerMeta("compose", "docker.hardening.socket", "No compose service mounts the Docker socket",
 		sectionConfig, itemReviewCompose, check.SeverityCritical,
 		"Remove the docker.sock mount; if a tool must watch containers, give it a filtering socket proxy with read-only access to the endpoints it needs.",
 		[]string{"security", "hardening"},
 		"CIS Docker Benchmark 5.32", "KICS Docker Socket Mounted In Container (d6355c88)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			s := cm.service(name)
+	return composePerService(p, m, check.StatusFail, "no service mounts the Docker socket", "Docker socket mounted",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			for _, v := range s.Volumes {
 				sock := composeRuntimeSocket(v.Source)
 				if sock == "" {
@@ -198,24 +194,20 @@ func NoDockerSocket(p *ComposeProject) check.Check {
 				f.add(cm.at(name, composeKey("use_api_socket")), name, "use_api_socket gives the container the Docker API socket",
 					"no use_api_socket", "use_api_socket: true")
 			}
-		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("no service mounts the Docker socket (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "Docker socket mounted")
-	})
+		})
 }
 
 // NoHostNamespaces checks that no service shares a namespace of the host:
 // network_mode, pid, ipc, uts or userns_mode "host".
 func NoHostNamespaces(p *ComposeProject) check.Check {
-	m := composeMeta("docker.hardening.host-namespaces", "No compose service shares a host namespace",
+	m := dockerMeta("compose", "docker.hardening.host-namespaces", "No compose service shares a host namespace",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove network_mode/pid/ipc/uts/userns_mode: host; publish the ports the service needs, and use a shared named volume or network for what it shares with other containers.",
 		[]string{"security", "hardening"},
 		"CIS Docker Benchmark 5.10", "CIS Docker Benchmark 5.16", "CIS Docker Benchmark 5.17", "CIS Docker Benchmark 5.21", "CIS Docker Benchmark 5.31",
 		"KICS Shared Host Network Namespace (071a71ff)", "KICS Host Namespace is Shared (4f31dd9f)", "KICS Shared Host IPC Namespace (baa3890f)", "KICS Shared Host User Namespace (8af7162d)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			s := cm.service(name)
+	return composePerService(p, m, check.StatusFail, "no service shares a host namespace", "host namespace shared",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			for _, ns := range []struct{ key, value, what string }{
 				{"network_mode", s.NetworkMode, "network"},
 				{"pid", s.Pid, "process (PID)"},
@@ -228,9 +220,7 @@ func NoHostNamespaces(p *ComposeProject) check.Check {
 						"no "+ns.key+": host", ns.key+": host")
 				}
 			}
-		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("no service shares a host namespace (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "host namespace shared")
-	})
+		})
 }
 
 // composeNoNewPrivileges reads a security_opt entry: whether it is about
@@ -250,16 +240,15 @@ func composeNoNewPrivileges(opt string) (about, on bool) {
 // no-new-privileges:true, so that setuid binaries cannot raise privileges.
 // It warns.
 func NoNewPrivileges(p *ComposeProject) check.Check {
-	m := composeMeta("docker.hardening.no-new-privileges", "Compose services set no-new-privileges",
+	m := dockerMeta("compose", "docker.hardening.no-new-privileges", "Compose services set no-new-privileges",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Add security_opt: [\"no-new-privileges:true\"] to every service.",
 		[]string{"security", "hardening"},
 		"CIS Docker Benchmark 5.26", "KICS No New Privileges Not Set (27fcc7d6)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
+	return composePerService(p, m, check.StatusWarn, "every service sets no-new-privileges", "no-new-privileges not set",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			set, off := false, ""
-			for _, o := range cm.service(name).SecurityOpt {
+			for _, o := range s.SecurityOpt {
 				if about, on := composeNoNewPrivileges(o); about {
 					set = on
 					if !on {
@@ -275,9 +264,7 @@ func NoNewPrivileges(p *ComposeProject) check.Check {
 			default:
 				f.add(cm.missing(name), name, "does not set no-new-privileges", "security_opt: [\"no-new-privileges:true\"]", "not set")
 			}
-		}
-		return composeVerdict(f, check.StatusWarn, fmt.Sprintf("every service sets no-new-privileges (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "no-new-privileges not set")
-	})
+		})
 }
 
 // composeDangerousCaps are capabilities outside Docker's default set that
@@ -307,15 +294,14 @@ func NoDangerousCapabilities(p *ComposeProject, opts CapabilitiesOptions) check.
 	for _, c := range opts.Allow {
 		allow[composeCapName(c)] = true
 	}
-	m := composeMeta("docker.hardening.capabilities", "No compose service adds a dangerous capability",
+	m := dockerMeta("compose", "docker.hardening.capabilities", "No compose service adds a dangerous capability",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove the capability from cap_add, or replace it with the narrow one the service needs; start from cap_drop: [ALL] and add back only what is required.",
 		[]string{"security", "hardening"},
 		"CIS Docker Benchmark 5.4", "KICS Container Capabilities Unrestricted (ce76b7d0)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			for _, c := range cm.service(name).CapAdd {
+	return composePerService(p, m, check.StatusFail, "no service adds a dangerous capability", "dangerous capability added",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
+			for _, c := range s.CapAdd {
 				cap := composeCapName(c)
 				if allow[cap] || !slices.Contains(composeDangerousCaps[:], cap) {
 					continue
@@ -323,29 +309,24 @@ func NoDangerousCapabilities(p *ComposeProject, opts CapabilitiesOptions) check.
 				f.add(cm.at(name, composeFirst(composeItem("cap_add", func(n *yaml.Node) bool { s, _ := composeScalar(n); return composeCapName(s) == cap }), composeKey("cap_add"))),
 					name, "adds the dangerous capability "+cap, "no "+cap+" in cap_add", "cap_add "+c)
 			}
-		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("no service adds a dangerous capability (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "dangerous capability added")
-	})
+		})
 }
 
 // ReadOnlyRootFS checks that every service runs with a read-only root
 // filesystem (read_only: true), writable paths given as volumes or tmpfs.
 // It warns, at Info severity.
 func ReadOnlyRootFS(p *ComposeProject) check.Check {
-	m := composeMeta("docker.hardening.read-only", "Compose services run with a read-only root filesystem",
+	m := dockerMeta("compose", "docker.hardening.read-only", "Compose services run with a read-only root filesystem",
 		sectionConfig, itemReviewCompose, check.SeverityInfo,
 		"Set read_only: true and give the paths the service writes as tmpfs: or volumes:.",
 		[]string{"security", "hardening"},
 		"CIS Docker Benchmark 5.13", "Semgrep writable-filesystem-service")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			if !cm.service(name).ReadOnly {
+	return composePerService(p, m, check.StatusWarn, "every service has a read-only root filesystem", "writable root filesystem",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
+			if !s.ReadOnly {
 				f.add(cm.at(name, composeKey("read_only")), name, "root filesystem is writable", "read_only: true", "read_only: false")
 			}
-		}
-		return composeVerdict(f, check.StatusWarn, fmt.Sprintf("every service has a read-only root filesystem (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "writable root filesystem")
-	})
+		})
 }
 
 // ----- docker.logging.rotation -----
@@ -354,14 +335,12 @@ func ReadOnlyRootFS(p *ComposeProject) check.Check {
 // max-size, or the local driver) or shipped to a central driver (syslog,
 // journald, fluentd, gelf, awslogs, loki, ...). It warns.
 func LogRotation(p *ComposeProject) check.Check {
-	m := composeMeta("docker.logging.rotation", "Compose services rotate or ship their logs",
+	m := dockerMeta("compose", "docker.logging.rotation", "Compose services rotate or ship their logs",
 		sectionLogging, itemLogRetention, check.SeverityLow,
 		"Set logging: {driver: json-file, options: {max-size: 10m, max-file: \"3\"}} on every service (a YAML anchor keeps it short), or a central driver such as fluentd, gelf, awslogs or loki.",
 		[]string{"logging", "reliability"})
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		for _, name := range cm.names {
-			s := cm.service(name)
+	return composePerService(p, m, check.StatusWarn, "every service rotates or ships its logs", "no log rotation",
+		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			driver, opts := s.LogDriver, map[string]string(s.LogOpt)
 			if s.Logging != nil {
 				if s.Logging.Driver != "" {
@@ -375,12 +354,12 @@ func LogRotation(p *ComposeProject) check.Check {
 			switch driver {
 			case "", "json-file":
 				if opts["max-size"] != "" && opts["max-size"] != "-1" {
-					continue
+					return
 				}
 				if s.Logging == nil && s.LogDriver == "" {
 					f.add(cm.missing(name), name, "no logging configuration: the default json-file driver never rotates unless daemon.json sets log-opts",
 						expected, "json-file, no max-size")
-					continue
+					return
 				}
 				f.add(cm.at(name, composeFirst(composeKey("logging"), composeKey("log_driver"), composeKey("log_opt"))), name,
 					"json-file logs without max-size grow until the disk is full", expected, "json-file, no max-size")
@@ -388,9 +367,7 @@ func LogRotation(p *ComposeProject) check.Check {
 				f.add(cm.at(name, composeFirst(composeKey("logging", "driver"), composeKey("log_driver"))), name,
 					"logging driver none discards every log line", expected, "driver none")
 			}
-		}
-		return composeVerdict(f, check.StatusWarn, fmt.Sprintf("every service rotates or ships its logs (%s)", composeCount(len(cm.names), "service")), len(cm.names), "service", "no log rotation")
-	})
+		})
 }
 
 // ----- docker.compose.variables -----
@@ -399,7 +376,7 @@ func LogRotation(p *ComposeProject) check.Check {
 // default is set (in .env or the variables given): docker compose only
 // warns and substitutes a blank, so image: app:${TAG} becomes app:.
 func VariablesSet(p *ComposeProject) check.Check {
-	m := composeMeta("docker.compose.variables", "Compose variables used without a default are set",
+	m := dockerMeta("compose", "docker.compose.variables", "Compose variables used without a default are set",
 		sectionEnv, itemSetValues, check.SeverityMedium,
 		"Set the variable in .env or the deployment's environment, give it a default (${TAG:-1.4.2}), or make it required (${TAG:?set TAG}) so that a missing value stops the deployment.",
 		[]string{"configuration"})

@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -151,21 +150,15 @@ func (m *composeModel) portPick(p types.ServicePortConfig) func(*yaml.Node) *yam
 // interface. Docker's own iptables rules put a published port in front of
 // any host firewall, so 5432:5432 exposes the database to the network.
 func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
-	m := composeMeta("docker.network.database-ports", "Database and cache services publish no port on a public interface",
+	m := dockerMeta("compose", "docker.network.database-ports", "Database and cache services publish no port on a public interface",
 		sectionNetwork, itemPrivateDB, check.SeverityHigh,
 		"Remove the ports: entry of the database (other services reach it by service name on a shared network); if a host tool needs it, bind it to loopback: 127.0.0.1:5432:5432.",
 		[]string{"security", "network", "database"},
 		"CIS Docker Benchmark 5.14", "KICS Container Traffic Not Bound To Host Interface (451d79dc; not database-aware)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
+	return composeDatabaseCheck(p, m, opts.Images, func(cm *composeModel, dbs []composeDatabaseService) check.Result {
 		f := &composeFindings{m: cm}
-		dbs := 0
-		for _, name := range cm.names {
-			s := cm.service(name)
-			db, ok := composeDatabaseOf(s.Image, opts.Images)
-			if !ok {
-				continue
-			}
-			dbs++
+		for _, d := range dbs {
+			name, s, db := d.name, d.s, d.db
 			if s.NetworkMode == "host" {
 				f.add(cm.at(name, composeKey("network_mode")), name,
 					fmt.Sprintf("%s uses the host network, so it listens on every interface of the host", db.engine),
@@ -195,10 +188,7 @@ func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
 				f.add(cm.at(name, cm.portPick(port)), name, msg, expected, composePortString(port))
 			}
 		}
-		if dbs == 0 {
-			return check.Skip("no well-known database or cache image in the project")
-		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("no database or cache publishes a public port (%s)", composeCount(dbs, "service")), dbs, "database/cache service", "database port published")
+		return composeVerdict(f, check.StatusFail, fmt.Sprintf("no database or cache publishes a public port (%s)", composeCount(len(dbs), "service")), len(dbs), "database/cache service", "database port published")
 	})
 }
 
@@ -207,22 +197,16 @@ func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
 // which every service of the project shares. A network marked
 // internal: true (no route out) is credited in the message.
 func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
-	m := composeMeta("docker.network.database-network", "Database and cache services sit on a dedicated network",
+	m := dockerMeta("compose", "docker.network.database-network", "Database and cache services sit on a dedicated network",
 		sectionNetwork, itemPrivateDB, check.SeverityMedium,
 		"Put each database on a dedicated network shared only with the services that use it, ideally marked internal: true, instead of the project's default network.",
 		[]string{"security", "network", "database"},
 		"KICS Networks Not Set (ce14a68b)", "CIS Docker Benchmark 5.30")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
+	return composeDatabaseCheck(p, m, opts.Images, func(cm *composeModel, dbs []composeDatabaseService) check.Result {
 		f := &composeFindings{m: cm}
 		var credits []string
-		dbs := 0
-		for _, name := range cm.names {
-			s := cm.service(name)
-			db, ok := composeDatabaseOf(s.Image, opts.Images)
-			if !ok {
-				continue
-			}
-			dbs++
+		for _, d := range dbs {
+			name, s, db := d.name, d.s, d.db
 			netOf := name
 			switch nm := s.NetworkMode; {
 			case nm == "host":
@@ -259,9 +243,6 @@ func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check
 					"networks: [a dedicated network, ideally internal: true]", "default network")
 			}
 		}
-		if dbs == 0 {
-			return check.Skip("no well-known database or cache image in the project")
-		}
-		return composeVerdict(f, check.StatusFail, "databases and caches on dedicated networks: "+strings.Join(credits, "; "), dbs, "database/cache service", "database on the default network")
+		return composeVerdict(f, check.StatusFail, "databases and caches on dedicated networks: "+strings.Join(credits, "; "), len(dbs), "database/cache service", "database on the default network")
 	})
 }

@@ -83,16 +83,11 @@ func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.C
 	if opts.RequireDigest {
 		expected = "an @sha256 digest (node:22.11-alpine@sha256:…)"
 	}
-	m := check.Meta{
-		ID:          "docker.dockerfile.base-pinned",
-		Title:       "Dockerfile base images are pinned to a version",
-		Section:     sectionInfra,
-		Item:        dfItemImages,
-		Severity:    check.SeverityMedium,
-		Tags:        []string{"docker", "dockerfile", "supply-chain"},
-		Remediation: "Pin every FROM (and COPY --from image) to a release tag such as node:22.11-alpine, or better to a digest; give ARGs used in FROM a pinned default.",
-		Refs:        []string{"CIS Docker 4.2", "hadolint DL3006", "hadolint DL3007", "Trivy DS-0001", "KICS 9efb0b2d", "KICS f45ea400", "Checkov CKV_DOCKER_7"},
-	}
+	m := dockerMeta("dockerfile", "docker.dockerfile.base-pinned", "Dockerfile base images are pinned to a version",
+		sectionInfra, dfItemImages, check.SeverityMedium,
+		"Pin every FROM (and COPY --from image) to a release tag such as node:22.11-alpine, or better to a digest; give ARGs used in FROM a pinned default.",
+		[]string{"supply-chain"},
+		"CIS Docker 4.2", "hadolint DL3006", "hadolint DL3007", "Trivy DS-0001", "KICS 9efb0b2d", "KICS f45ea400", "Checkov CKV_DOCKER_7")
 	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
 		var fs []check.Finding
 		images := 0
@@ -194,16 +189,11 @@ type DockerfileUserOptions struct {
 // the final FROM, since images run as root by default; base images tagged
 // nonroot and those in NonRootBases are trusted. Build stages may use root.
 func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Check {
-	m := check.Meta{
-		ID:          "docker.dockerfile.user",
-		Title:       "Dockerfile final stage runs as a non-root user",
-		Section:     sectionInfra,
-		Item:        dfItemImages,
-		Severity:    check.SeverityHigh,
-		Tags:        []string{"docker", "dockerfile", "security"},
-		Remediation: "Create an unprivileged user in the final stage and switch to it with USER (a numeric UID such as USER 10001:10001 works with runAsNonRoot), or build on a nonroot base image.",
-		Refs:        []string{"CIS Docker 4.1", "hadolint DL3002", "Trivy DS-0002", "KICS fd54f200", "KICS 67fd0c4a", "Checkov CKV_DOCKER_3", "Checkov CKV_DOCKER_8"},
-	}
+	m := dockerMeta("dockerfile", "docker.dockerfile.user", "Dockerfile final stage runs as a non-root user",
+		sectionInfra, dfItemImages, check.SeverityHigh,
+		"Create an unprivileged user in the final stage and switch to it with USER (a numeric UID such as USER 10001:10001 works with runAsNonRoot), or build on a nonroot base image.",
+		[]string{"security"},
+		"CIS Docker 4.1", "hadolint DL3002", "Trivy DS-0002", "KICS fd54f200", "KICS 67fd0c4a", "Checkov CKV_DOCKER_3", "Checkov CKV_DOCKER_8")
 	const expected = "USER with a non-root name or UID in the final stage"
 	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
 		final := p.final()
@@ -256,14 +246,21 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 // USER, else that of the local stage it builds on, recursively. With none,
 // ok is false and st is the stage whose external base decides.
 func dfLastUser(p *dfParsed, s *dfStage) (st *dfStage, u dfUser, ok bool) {
+	return dfInherited(p, s, func(s *dfStage) []dfUser { return s.users })
+}
+
+// dfInherited returns the last of the instructions of stage s that of
+// picks, else the last of the local stage it builds on, recursively. With
+// none, ok is false and st is the stage whose external base decides.
+func dfInherited[T any](p *dfParsed, s *dfStage, of func(*dfStage) []T) (st *dfStage, v T, ok bool) {
 	seen := map[int]bool{}
 	for {
-		if n := len(s.users); n > 0 {
-			return s, s.users[n-1], true
+		if xs := of(s); len(xs) > 0 {
+			return s, xs[len(xs)-1], true
 		}
 		seen[s.index] = true
 		if s.parent < 0 || seen[s.parent] {
-			return s, dfUser{}, false
+			return s, v, false
 		}
 		s = p.stages[s.parent]
 	}
@@ -312,16 +309,11 @@ func dfNonRootBase(image string, patterns []string) bool {
 // that is not NONE, itself or through the local stage it builds on. A
 // missing one is reported at the final FROM; HEALTHCHECK NONE at its line.
 func DockerfileHealthcheck(src *DockerfileSource) check.Check {
-	m := check.Meta{
-		ID:          "docker.dockerfile.healthcheck",
-		Title:       "Dockerfile final stage declares a HEALTHCHECK",
-		Section:     sectionInfra,
-		Item:        dfItemHealth,
-		Severity:    check.SeverityMedium,
-		Tags:        []string{"docker", "dockerfile", "availability"},
-		Remediation: "Add HEALTHCHECK CMD to the final stage (for example HEALTHCHECK --interval=30s --timeout=3s CMD wget -qO- http://127.0.0.1:8080/healthz || exit 1), or declare the health check in the compose file.",
-		Refs:        []string{"CIS Docker 4.6", "Trivy DS-0026", "hadolint DL3057", "KICS b03a748a", "Checkov CKV_DOCKER_2"},
-	}
+	m := dockerMeta("dockerfile", "docker.dockerfile.healthcheck", "Dockerfile final stage declares a HEALTHCHECK",
+		sectionInfra, dfItemHealth, check.SeverityMedium,
+		"Add HEALTHCHECK CMD to the final stage (for example HEALTHCHECK --interval=30s --timeout=3s CMD wget -qO- http://127.0.0.1:8080/healthz || exit 1), or declare the health check in the compose file.",
+		[]string{"availability"},
+		"CIS Docker 4.6", "Trivy DS-0026", "hadolint DL3057", "KICS b03a748a", "Checkov CKV_DOCKER_2")
 	const expected = "HEALTHCHECK CMD … in the final stage"
 	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
 		final := p.final()
@@ -352,17 +344,7 @@ func DockerfileHealthcheck(src *DockerfileSource) check.Check {
 
 // dfLastHealth returns the HEALTHCHECK in force in stage s, as dfLastUser.
 func dfLastHealth(p *dfParsed, s *dfStage) (st *dfStage, h dfHealth, ok bool) {
-	seen := map[int]bool{}
-	for {
-		if n := len(s.healths); n > 0 {
-			return s, s.healths[n-1], true
-		}
-		seen[s.index] = true
-		if s.parent < 0 || seen[s.parent] {
-			return s, dfHealth{}, false
-		}
-		s = p.stages[s.parent]
-	}
+	return dfInherited(p, s, func(s *dfStage) []dfHealth { return s.healths })
 }
 
 // ---------------------------------------------------------------------------
@@ -382,16 +364,11 @@ type DockerfileSecretsOptions struct {
 // absolute paths and booleans are not secrets. Values are never shown:
 // findings give the key and a fingerprint.
 func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) check.Check {
-	m := check.Meta{
-		ID:          "docker.dockerfile.secrets",
-		Title:       "Dockerfile holds no literal secrets in ENV or ARG",
-		Section:     sectionEnv,
-		Item:        dfItemSecrets,
-		Severity:    check.SeverityCritical,
-		Tags:        []string{"docker", "dockerfile", "security", "secrets"},
-		Remediation: "Remove the value from the Dockerfile and rotate it: inject secrets at run time (compose secrets, a *_FILE variable, a secret manager) and use RUN --mount=type=secret for build-time secrets.",
-		Refs:        []string{"CIS Docker 4.10", "hadolint DL3064", "Trivy DS-0031", "BuildKit SecretsUsedInArgOrEnv", "KICS Secrets Stored In Dockerfile"},
-	}
+	m := dockerMeta("dockerfile", "docker.dockerfile.secrets", "Dockerfile holds no literal secrets in ENV or ARG",
+		sectionEnv, dfItemSecrets, check.SeverityCritical,
+		"Remove the value from the Dockerfile and rotate it: inject secrets at run time (compose secrets, a *_FILE variable, a secret manager) and use RUN --mount=type=secret for build-time secrets.",
+		[]string{"security", "secrets"},
+		"CIS Docker 4.10", "hadolint DL3064", "Trivy DS-0031", "BuildKit SecretsUsedInArgOrEnv", "KICS Secrets Stored In Dockerfile")
 	const expected = "no literal value: a secret mounted at build time (RUN --mount=type=secret) or injected at run time"
 	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
 		var fs []check.Finding
@@ -468,16 +445,11 @@ type EnvExcludedOptions struct {
 // and the Paths of the options; .git not excluded is a finding of its own.
 // A COPY of .env by name fails whatever .dockerignore says.
 func DockerfileEnvExcluded(src *DockerfileSource, opts EnvExcludedOptions) check.Check {
-	m := check.Meta{
-		ID:          "docker.dockerfile.env-excluded",
-		Title:       "Dockerfile does not copy .env or .git into the image",
-		Section:     sectionEnv,
-		Item:        dfItemEnvFile,
-		Severity:    check.SeverityHigh,
-		Tags:        []string{"docker", "dockerfile", "security", "secrets"},
-		Remediation: "Add .env, .env.* (with !.env.example) and .git to .dockerignore, or copy only what the image needs; never COPY .env: pass configuration at run time.",
-		Refs:        []string{"CIS Docker 4.10", "dockle CIS-DI-0010"},
-	}
+	m := dockerMeta("dockerfile", "docker.dockerfile.env-excluded", "Dockerfile does not copy .env or .git into the image",
+		sectionEnv, dfItemEnvFile, check.SeverityHigh,
+		"Add .env, .env.* (with !.env.example) and .git to .dockerignore, or copy only what the image needs; never COPY .env: pass configuration at run time.",
+		[]string{"security", "secrets"},
+		"CIS Docker 4.10", "dockle CIS-DI-0010")
 	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
 		paths := []string{".env"}
 		for _, f := range append(slices.Clone(p.envFiles), opts.Paths...) {
