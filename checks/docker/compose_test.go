@@ -166,14 +166,8 @@ func TestComposeStatuses(t *testing.T) {
 				if o.Result.Status == check.StatusFail || o.Result.Status == check.StatusWarn {
 					assert.NotEmpty(t, o.Result.Findings, o.Meta.ID)
 				}
-				for _, f := range o.Result.Findings {
-					assert.NotEmpty(t, f.Location.File, "%s: %s", o.Meta.ID, f)
-					assert.Positive(t, f.Location.Line, "%s: %s", o.Meta.ID, f)
-					assert.NotEmpty(t, f.Location.Resource, "%s: %s", o.Meta.ID, f)
-					assert.NotEmpty(t, f.Expected, "%s: %s", o.Meta.ID, f)
-					assert.NotEmpty(t, f.Actual, "%s: %s", o.Meta.ID, f)
-				}
 			}
+			assertFindingsActionable(t, rep)
 		})
 	}
 }

@@ -150,15 +150,7 @@ func TestDockerfileStatuses(t *testing.T) {
 				dfOutcome(t, rep, "docker.dockerfile.env-excluded").Result.Status,
 			}
 			assert.Equal(t, tc.want, got)
-			for _, o := range rep.Outcomes {
-				for _, f := range o.Result.Findings {
-					assert.NotEmpty(t, f.Location.File, "%s: %s", o.Meta.ID, f)
-					assert.Positive(t, f.Location.Line, "%s: %s", o.Meta.ID, f)
-					assert.NotEmpty(t, f.Location.Resource, "%s: %s", o.Meta.ID, f)
-					assert.NotEmpty(t, f.Expected, "%s: %s", o.Meta.ID, f)
-					assert.NotEmpty(t, f.Actual, "%s: %s", o.Meta.ID, f)
-				}
-			}
+			assertFindingsActionable(t, rep)
 		})
 	}
 }
