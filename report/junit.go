@@ -120,7 +120,7 @@ func junitCaseOf(r *check.Report, o check.Outcome, section string) junitCase {
 		}
 		tc.Error = &junitProblem{Message: msg, Type: typ, Body: xmlText(junitBody(r, o))}
 	case isWaived(o):
-		tc.Skipped = &junitSkipped{Message: "waived: " + waiverText(*o.Waiver)}
+		tc.Skipped = &junitSkipped{Message: waiverNote(r, o)}
 		tc.SystemOut = &junitText{xmlText(junitBody(r, o))}
 	case o.Result.Status == check.StatusFail:
 		tc.Failure = &junitProblem{Message: msg, Type: o.Meta.Severity.String(), Body: xmlText(junitBody(r, o))}

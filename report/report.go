@@ -109,6 +109,9 @@ func waiverText(w check.Waiver) string {
 // "waived: ...", "waiver expired: ...", and so on; "" when there is none.
 func waiverNote(r *check.Report, o check.Outcome) string {
 	if o.Waiver == nil {
+		if isWaived(o) { // a Report built or decoded by hand
+			return "waived (no waiver recorded)"
+		}
 		return ""
 	}
 	d := waiverText(*o.Waiver)
