@@ -1,13 +1,13 @@
 module github.com/prodcheck/prodcheck
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/distribution/reference v0.6.0
 	github.com/hashicorp/go-multierror v1.1.1
 	github.com/joshdk/go-junit v1.0.0
-	github.com/moby/buildkit v0.34.2
+	github.com/moby/buildkit v0.31.2
 	github.com/moby/patternmatcher v0.6.1
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
