@@ -90,3 +90,24 @@ func BenchmarkRunnerBlocking(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunnerDistinctTimeouts runs 2,000 no-op checks that each have a
+// timeout of their own: the supervisor's memory must stay proportional to
+// the checks in flight, not to checks times distinct timeouts.
+func BenchmarkRunnerDistinctTimeouts(b *testing.B) {
+	const n = 2000
+	checks := make([]check.Check, n)
+	for i := range checks {
+		checks[i] = check.New(check.Meta{ID: fmt.Sprintf("bench.t%d", i), Severity: check.SeverityLow, Timeout: 30*time.Second + time.Duration(i)*time.Millisecond},
+			func(context.Context) check.Result { return check.Pass("ok") })
+	}
+	var r check.Runner
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := r.Run(context.Background(), checks...)
+		if err != nil || rep.Counts().Pass != n {
+			b.Fatal(err)
+		}
+	}
+	perCheck(b, n)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -20,29 +21,50 @@ type Check interface {
 }
 
 // Meta is the stable identity of a check, known before it runs.
+//
+// A check's identity in a run is the pair (ID, Target): one rule may run
+// against many files, URLs or servers in one run, and waivers, severity
+// overrides, filters and every report name both.
 type Meta struct {
 	// ID is stable, lower-case and dotted, one rule per ID:
 	// "docker.image.pinned". Required.
-	ID string `json:"id"`
+	ID string
+	// Target is the thing checked, set by the constructor from its source
+	// and known before the run: a file path relative to the directory the
+	// caller named ("deploy/compose.yaml"), a URL ("https://api.example.com"),
+	// an endpoint ("api.example.com:443") or a server with no credentials
+	// ("postgres://db:5432/app"). Empty for a check of the whole
+	// deployment. A part of a target (a service in a compose file, a table)
+	// is not a target: it is a finding's Location.Resource.
+	Target string
 	// Title says in a line what the check verifies.
-	Title string `json:"title,omitempty"`
+	Title string
 	// Section is the checklist path, parts separated by " / ":
 	// "Deployment / Docker & Infrastructure".
-	Section string `json:"section,omitempty"`
+	Section string
 	// Item is the checklist line the check serves. Several checks may
 	// serve one line.
-	Item string `json:"item,omitempty"`
+	Item string
 	// Severity is how much a failure matters. Required; a Runner may
 	// override it per run.
-	Severity Severity `json:"severity"`
+	Severity Severity
 	// Tags classify the check: "security", "postgres", ...
-	Tags []string `json:"tags,omitempty"`
+	Tags []string
 	// Timeout bounds one run; 0 means the Runner's default.
-	Timeout time.Duration `json:"timeout,omitempty"`
+	Timeout time.Duration
 	// Remediation says what to do about a failure, in a sentence or two.
-	Remediation string `json:"remediation,omitempty"`
+	Remediation string
 	// Refs are references: CIS, OWASP ASVS, NIST, RFCs, peer rule IDs.
-	Refs []string `json:"refs,omitempty"`
+	Refs []string
+}
+
+// Name returns how reports and test names show the check: the ID, and the
+// target in brackets when there is one: "docker.image.pinned [deploy/compose.yaml]".
+func (m Meta) Name() string {
+	if m.Target == "" {
+		return m.ID
+	}
+	return m.ID + " [" + m.Target + "]"
 }
 
 // Validate reports what is wrong with m: an empty or malformed ID, an
@@ -73,7 +95,7 @@ func validID(id string) bool {
 }
 
 func (m Meta) validate() error {
-	if validID(m.ID) && m.Severity.Valid() && m.Timeout >= 0 {
+	if validID(m.ID) && m.Severity.Valid() && m.Timeout >= 0 && !strings.ContainsAny(m.Target, "\n\r") {
 		return nil
 	}
 	var errs []error
@@ -88,6 +110,9 @@ func (m Meta) validate() error {
 	}
 	if m.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("negative timeout %v", m.Timeout))
+	}
+	if strings.ContainsAny(m.Target, "\n\r") {
+		errs = append(errs, errors.New("target spans lines"))
 	}
 	if len(errs) == 0 {
 		return nil
@@ -155,12 +180,12 @@ func FromError(m Meta, fn func(ctx context.Context) error) Check {
 		if fn == nil {
 			return Errorf("check: %s has no function", m.ID)
 		}
-		return ResultOf(fn(ctx))
+		return resultOf(fn(ctx))
 	})
 }
 
-// ResultOf maps err to a Result by the rules of [FromError].
-func ResultOf(err error) Result {
+// resultOf maps err to a Result by the rules of [FromError].
+func resultOf(err error) Result {
 	switch {
 	case err == nil:
 		return Pass("ok")

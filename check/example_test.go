@@ -55,7 +55,7 @@ func ExampleRunner() {
 		check.New(check.Meta{ID: "app.docs", Severity: check.SeverityLow},
 			func(ctx context.Context) check.Result { return check.Skip("no public API") }),
 	}
-	r := check.Runner{Timeout: 10 * time.Second}
+	r := check.Runner{Timeout: 10 * time.Second, Policy: check.Policy{Threshold: check.SeverityHigh}}
 	rep, err := r.Run(context.Background(), checks...)
 	if err != nil {
 		fmt.Println(err)
@@ -65,7 +65,7 @@ func ExampleRunner() {
 		fmt.Printf("%-14s %-8s %s\n", o.Meta.ID, o.Result.Status, o.Result.Message)
 	}
 	fmt.Println("worst:", rep.Worst())
-	fmt.Println(rep.Err(check.SeverityHigh))
+	fmt.Println(rep.Err())
 	// Output:
 	// app.ready      pass     200 from /readyz
 	// app.debug-off  fail     DEBUG=true
@@ -77,7 +77,7 @@ func ExampleRunner() {
 // Waivers accept a known failure for a while, with a reason and an approver.
 func ExampleRunner_waivers() {
 	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	legacy := check.New(check.Meta{ID: "docker.image.pinned", Severity: check.SeverityHigh},
+	legacy := check.New(check.Meta{ID: "docker.image.pinned", Target: "deploy/prod/compose.yml", Severity: check.SeverityHigh},
 		func(ctx context.Context) check.Result {
 			return check.Fail("1 unpinned image", check.Finding{
 				Message:  "image app:latest is not pinned",
@@ -87,17 +87,17 @@ func ExampleRunner_waivers() {
 	r := check.Runner{
 		Now: func() time.Time { return now },
 		Waivers: []check.Waiver{{
-			ID: "docker.image.*", Location: `service "legacy"`,
+			ID: "docker.image.*", Target: "deploy/**/compose.yml", Location: `service "legacy"`,
 			Reason: "retired in January", Approver: "ops-lead",
 			Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
 		}},
 	}
 	rep, _ := r.Run(context.Background(), legacy)
 	o := rep.Outcomes[0]
-	fmt.Println(o.Result.Status, "waived:", o.Waived, "by", o.Waiver)
-	fmt.Println("passed:", rep.Passed(check.SeverityHigh))
+	fmt.Println(o.Meta.Name(), o.Result.Status, o.Waiver.State, "by", o.Waiver.Waiver)
+	fmt.Println("passed:", rep.Passed())
 	// Output:
-	// fail waived: true by docker.image.* at service "legacy" (retired in January, until 2027-01-31, approved by ops-lead)
+	// docker.image.pinned [deploy/prod/compose.yml] fail applied by docker.image.* [deploy/**/compose.yml] at service "legacy" (retired in January, until 2027-01-31, approved by ops-lead)
 	// passed: true
 }
 
@@ -148,12 +148,17 @@ func ExampleRetry() {
 }
 
 func ExampleReport_Err() {
-	rep, _ := (&check.Runner{}).Run(context.Background(),
-		check.FromError(check.Meta{ID: "db.reachable", Severity: check.SeverityCritical},
+	r := check.Runner{Policy: check.Policy{Threshold: check.SeverityHigh}}
+	rep, err := r.Run(context.Background(),
+		check.FromError(check.Meta{ID: "db.reachable", Target: "postgres://10.0.0.5:5432/app", Severity: check.SeverityCritical},
 			func(ctx context.Context) error { return errors.New("dial tcp 10.0.0.5:5432: connection refused") }))
-	if err := rep.Err(check.SeverityHigh); err != nil {
+	if err != nil {
+		fmt.Println("invalid run:", err)
+		return
+	}
+	if err := rep.Err(); err != nil {
 		fmt.Println("deploy blocked:", err)
 	}
 	// Output:
-	// deploy blocked: db.reachable (critical): fail: dial tcp 10.0.0.5:5432: connection refused
+	// deploy blocked: db.reachable [postgres://10.0.0.5:5432/app] (critical): fail: dial tcp 10.0.0.5:5432: connection refused
 }

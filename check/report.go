@@ -3,13 +3,68 @@ package check
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 )
 
+// Policy decides what fails a run. It is set on the [Runner] and recorded
+// in the [Report], and every consumer (Report.Passed and Report.Err, every
+// renderer of package report, checktest, the progress line) reads the
+// recorded one, so they never disagree.
+//
+// The zero Policy is the strictest useful default: every unwaived Fail
+// fails the run whatever its severity, warnings do not, and a run in which
+// nothing was checked fails.
+type Policy struct {
+	// Threshold is the lowest severity at which an unwaived Fail fails
+	// the run. SeverityUnset (the zero value) counts every Fail, like
+	// SeverityInfo.
+	Threshold Severity
+	// Strict makes an unwaived Warn at or above Threshold fail the run.
+	Strict bool
+	// AllowNothingChecked lets a run whose outcomes are all Skip (or that
+	// has none) pass; otherwise it fails with [ErrNothingChecked].
+	AllowNothingChecked bool
+}
+
+// Fails reports whether o counts against a run under p:
+//   - an Error always does, whatever the threshold or a waiver;
+//   - an unwaived Fail does at or above Threshold;
+//   - an unwaived Warn does at or above Threshold when Strict;
+//   - Pass and Skip never do.
+func (p Policy) Fails(o Outcome) bool {
+	switch o.Result.Status {
+	case StatusPass, StatusSkip:
+		return false
+	case StatusFail:
+		return !o.Waived() && o.Meta.Severity >= p.Threshold
+	case StatusWarn:
+		return p.Strict && !o.Waived() && o.Meta.Severity >= p.Threshold
+	}
+	return true // Error, and anything invalid
+}
+
+// String renders p for reports: "fail at low or above; strict".
+func (p Policy) String() string {
+	th := p.Threshold
+	if th == SeverityUnset {
+		th = SeverityInfo
+	}
+	s := "fail at " + th.String() + " or above"
+	if p.Strict {
+		s += "; warnings fail (strict)"
+	}
+	if p.AllowNothingChecked {
+		s += "; nothing checked allowed"
+	}
+	return s
+}
+
 // Outcome is what the [Runner] records for one check: the Result plus what
-// the run knows about it.
+// the run knows about it. The Runner copies what it records (findings,
+// tags, refs), so a check that keeps a reference cannot change a Report.
 type Outcome struct {
 	// Meta is the check's Meta with the effective severity after overrides.
 	Meta   Meta
@@ -17,48 +72,34 @@ type Outcome struct {
 	// Start is when the check started; zero if it never started.
 	Start    time.Time
 	Duration time.Duration
-	// Waiver is the waiver that matched this outcome, applied or not
-	// (expired, or the outcome was an Error).
-	Waiver *Waiver
-	// Waived reports whether Waiver applied: the failure is accepted.
-	Waived bool
+	// Waiver records the waiver decision for this outcome, made once by
+	// the Runner as the outcome settled; nil when no waiver matched.
+	Waiver *AppliedWaiver
 	// Abandoned reports that the check ignored its deadline and was left
 	// running; its late return was discarded.
 	Abandoned bool
 }
 
-// Failing reports whether o counts against a run at threshold: an Error
-// always does; an unwaived Fail does at or above threshold; so does an
-// unwaived Warn when strict.
-func (o Outcome) Failing(threshold Severity, strict bool) bool {
-	switch o.Result.Status {
-	case StatusError, StatusUnknown:
-		return true
-	case StatusFail:
-		return !o.Waived && o.Meta.Severity >= threshold
-	case StatusWarn:
-		return strict && !o.Waived && o.Meta.Severity >= threshold
-	}
-	return false
-}
+// Waived reports whether a waiver accepted the whole outcome.
+func (o Outcome) Waived() bool { return o.Waiver != nil && o.Waiver.State == WaiverApplied }
 
-// Counts counts outcomes by status. Waived and Abandoned are counted
-// besides their status.
+// Counts counts outcomes by status. Waived, Abandoned and Failing are
+// counted besides their status.
 type Counts struct {
-	Pass      int `json:"pass"`
-	Skip      int `json:"skip"`
-	Warn      int `json:"warn"`
-	Fail      int `json:"fail"`
-	Error     int `json:"error"`
-	Waived    int `json:"waived"`
-	Abandoned int `json:"abandoned"`
+	Pass, Skip, Warn, Fail, Error int
+	// Waived counts outcomes a waiver accepted whole.
+	Waived int
+	// Abandoned counts checks left running past deadline and grace.
+	Abandoned int
+	// Failing counts outcomes that fail the run under its Policy.
+	Failing int
 }
 
 // Total returns the number of outcomes counted.
 func (c Counts) Total() int { return c.Pass + c.Skip + c.Warn + c.Fail + c.Error }
 
 // ErrNothingChecked is matched by the error of a run whose outcomes are all
-// skips (or that has none), unless the Report allows it.
+// skips (or that has none), unless the policy allows it.
 var ErrNothingChecked = errors.New("check: nothing was checked")
 
 // Report is the record of one run. Its methods do not modify it; it is safe
@@ -67,16 +108,19 @@ type Report struct {
 	Outcomes []Outcome
 	Start    time.Time
 	Duration time.Duration
-	// Strict makes unwaived warnings fail the run.
-	Strict bool
-	// AllowNothingChecked lets a run whose outcomes are all skips pass.
-	AllowNothingChecked bool
+	// Policy is the Runner's policy, under which Passed and Err decide.
+	Policy Policy
 	// ExpiredWaivers are waivers that matched an outcome but had expired.
 	ExpiredWaivers []Waiver
-	// UnmatchedWaivers are waivers that matched no outcome of the run.
+	// UnmatchedWaivers are waivers that matched no failing, warning or
+	// erroring outcome of the run: the problem they accepted is gone (or
+	// the pattern is wrong), so they can be removed.
 	UnmatchedWaivers []Waiver
 	// Filtered is how many checks the Runner's filters left out.
 	Filtered int
+	// StillRunning is how many abandoned checks had not returned when
+	// Run returned: goroutines the run could not stop.
+	StillRunning int
 }
 
 // Counts counts the outcomes by status.
@@ -95,11 +139,14 @@ func (r *Report) Counts() Counts {
 		default:
 			c.Error++
 		}
-		if o.Waived {
+		if o.Waived() {
 			c.Waived++
 		}
 		if o.Abandoned {
 			c.Abandoned++
+		}
+		if r.Policy.Fails(o) {
+			c.Failing++
 		}
 	}
 	return c
@@ -111,7 +158,7 @@ func (r *Report) Worst() Status {
 	w := StatusUnknown
 	for _, o := range r.Outcomes {
 		s := o.Result.Status
-		if o.Waived {
+		if o.Waived() {
 			s = StatusPass
 		}
 		w = max(w, s)
@@ -119,27 +166,35 @@ func (r *Report) Worst() Status {
 	return w
 }
 
-// Passed reports whether the run passes at threshold: no Error, no unwaived
-// Fail at or above threshold (nor Warn when Strict), and something was
-// checked unless AllowNothingChecked.
-func (r *Report) Passed(threshold Severity) bool { return r.Err(threshold) == nil }
+// Passed reports whether the run passes under its Policy.
+func (r *Report) Passed() bool { return r.Err() == nil }
 
-// Err returns an error listing every outcome that fails the run at
-// threshold min, or nil when the run passes (see [Report.Passed]). The
-// error wraps [ErrNothingChecked] when everything skipped.
-func (r *Report) Err(min Severity) error {
-	var errs *multierror.Error
-	checked := false
+// NothingChecked reports whether the run fails only for lack of anything
+// checked: every outcome skipped (or there were none) and the policy does
+// not allow it.
+func (r *Report) NothingChecked() bool {
+	if r.Policy.AllowNothingChecked {
+		return false
+	}
 	for _, o := range r.Outcomes {
 		if o.Result.Status != StatusSkip {
-			checked = true
+			return false
 		}
-		if !o.Failing(min, r.Strict) {
-			continue
-		}
-		errs = multierror.Append(errs, &OutcomeError{Outcome: o})
 	}
-	if !checked && !r.AllowNothingChecked {
+	return true
+}
+
+// Err returns an error listing every outcome that fails the run under its
+// Policy, each an [*OutcomeError], or nil when the run passes. The error
+// wraps [ErrNothingChecked] when nothing was checked.
+func (r *Report) Err() error {
+	var errs *multierror.Error
+	for _, o := range r.Outcomes {
+		if r.Policy.Fails(o) {
+			errs = multierror.Append(errs, &OutcomeError{Outcome: o})
+		}
+	}
+	if r.NothingChecked() {
 		errs = multierror.Append(errs, fmt.Errorf("%w: %d checks, all skipped", ErrNothingChecked, len(r.Outcomes)))
 	}
 	if errs != nil {
@@ -152,11 +207,13 @@ func listErrors(es []error) string {
 	if len(es) == 1 {
 		return es[0].Error()
 	}
-	s := fmt.Sprintf("%d checks failed:", len(es))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d checks failed:", len(es))
 	for _, e := range es {
-		s += "\n\t* " + e.Error()
+		b.WriteString("\n\t* ")
+		b.WriteString(e.Error())
 	}
-	return s
+	return b.String()
 }
 
 // OutcomeError is the error for one failing outcome, as listed by
@@ -165,7 +222,7 @@ type OutcomeError struct{ Outcome Outcome }
 
 func (e *OutcomeError) Error() string {
 	o := e.Outcome
-	return fmt.Sprintf("%s (%s): %s: %s", o.Meta.ID, o.Meta.Severity, o.Result.Status, o.Result.Message)
+	return fmt.Sprintf("%s (%s): %s: %s", o.Meta.Name(), o.Meta.Severity, o.Result.Status, o.Result.Message)
 }
 
 // Unwrap returns the result's cause, if any.

@@ -22,24 +22,29 @@ type Result struct {
 
 // A Finding is one located problem.
 type Finding struct {
-	Message  string   `json:"message"`
-	Location Location `json:"location,omitzero"`
+	Message  string
+	Location Location
 	// Expected says what a production setting looks like.
-	Expected string `json:"expected,omitempty"`
+	Expected string
 	// Actual says what was found, redacted where secret.
-	Actual string `json:"actual,omitempty"`
+	Actual string
 	// Waived is set by the Runner when a waiver with a location pattern
-	// covers this finding.
-	Waived bool `json:"waived,omitempty"`
+	// covers this finding; a check never sets it.
+	Waived bool
 }
 
 // Location says where a finding is: as many of the fields as apply.
+//
+// File is relative to the root of the check's source (the directory the
+// caller gave it), with forward slashes; it is read together with the
+// check's Meta.Target, which names the source, so two projects in one run
+// never give identical (Target, Location) pairs.
 type Location struct {
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Col      int    `json:"col,omitempty"`
-	URL      string `json:"url,omitempty"`
-	Resource string `json:"resource,omitempty"` // "service db", "table users", "setting ssl"
+	File     string
+	Line     int
+	Col      int
+	URL      string
+	Resource string // "service db", "table users", "setting ssl"
 }
 
 // IsZero reports whether l names no place at all.
@@ -97,9 +102,6 @@ func (f Finding) String() string {
 // Pass returns a passing Result with a message of what was measured.
 func Pass(message string) Result { return Result{Status: StatusPass, Message: message} }
 
-// Passf is Pass with a formatted message.
-func Passf(format string, args ...any) Result { return Pass(fmt.Sprintf(format, args...)) }
-
 // Fail returns a failing Result with a message and every finding.
 func Fail(message string, findings ...Finding) Result {
 	return Result{Status: StatusFail, Message: message, Findings: findings}
@@ -122,25 +124,15 @@ func Error(err error) Result {
 	return Result{Status: StatusError, Message: err.Error(), Err: err}
 }
 
-// Errorf returns Error(fmt.Errorf(format, args...)), so %w wraps a cause.
+// Errorf returns Error(fmt.Errorf(format, args...)): the %w verb keeps the
+// cause in Result.Err, where errors.Is and errors.As find it.
 func Errorf(format string, args ...any) Result { return Error(fmt.Errorf(format, args...)) }
 
 // Judge returns Pass(pass) when there are no findings, and otherwise
-// Fail(fail, findings...) with fail formatted with the number of findings
-// if it contains a verb: Judge(fs, "all 6 images pinned", "%d unpinned images").
+// Fail(fail, findings...).
 func Judge(findings []Finding, pass, fail string) Result {
 	if len(findings) == 0 {
 		return Pass(pass)
 	}
-	if strings.Contains(fail, "%d") {
-		fail = fmt.Sprintf(fail, len(findings))
-	}
 	return Fail(fail, findings...)
-}
-
-// WithStatus returns r with its status replaced (for example a Fail
-// downgraded to Warn), keeping message and findings.
-func (r Result) WithStatus(s Status) Result {
-	r.Status = s
-	return r
 }

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Defaults used by a zero [Runner].
@@ -20,7 +25,8 @@ const (
 )
 
 // ErrInvalid is matched by the error Run returns when a check's Meta, a
-// waiver or an override is invalid, or when two checks share an ID.
+// waiver, an override or a filter is invalid, or when two checks share an
+// ID and a target.
 var ErrInvalid = errors.New("check: invalid run")
 
 // A Runner runs checks concurrently and records their outcomes in a
@@ -31,6 +37,12 @@ var ErrInvalid = errors.New("check: invalid run")
 type Runner struct {
 	// Limit bounds how many checks run at once: 0 means DefaultLimit, a
 	// negative value means no limit.
+	//
+	// A check abandoned at its deadline plus Grace gives its slot back,
+	// so a stuck check never stalls the run; but while max(Limit,
+	// DefaultLimit) abandoned checks are still running, no further check
+	// starts: the rest settle as Errors saying so. So at most Limit +
+	// max(Limit, DefaultLimit) checks of a run are alive at once.
 	Limit int
 	// Timeout bounds each check whose Meta.Timeout is 0: 0 means
 	// DefaultTimeout, a negative value means no timeout.
@@ -44,20 +56,38 @@ type Runner struct {
 
 	// Filter selects which checks run; the zero Filter selects all.
 	Filter Filter
-	// Severities overrides severities: ID glob (path.Match syntax) to
-	// severity. When several patterns match, the longest pattern wins.
-	Severities map[string]Severity
+	// Overrides change severities per ID and target; when several match a
+	// check, the last one in the list wins.
+	Overrides []Override
 	// Waivers accept known failures; see [Waiver].
 	Waivers []Waiver
+	// MaxWaiverLifetime is the longest a waiver may run past the run's
+	// start: 0 means DefaultWaiverLifetime, a negative value means no
+	// limit. A waiver expiring later is invalid.
+	MaxWaiverLifetime time.Duration
 
-	// Strict makes unwaived warnings fail the run (copied to the Report).
-	Strict bool
-	// AllowNothingChecked lets a run of only skips pass (copied to the Report).
-	AllowNothingChecked bool
+	// Policy decides what fails the run; it is copied into the Report.
+	Policy Policy
 
-	// OnOutcome, if set, is called as each outcome is settled, one call
-	// at a time, from the goroutine that settled it.
+	// OnOutcome, if set, is called as each outcome is settled (waiver
+	// decision included), one call at a time.
 	OnOutcome func(Progress)
+}
+
+// Override sets the severity of the checks whose ID matches the glob ID
+// (path.Match syntax) and, when Target is set, whose target matches the
+// path glob Target (see [Waiver] for the pattern syntax).
+type Override struct {
+	ID       string
+	Target   string
+	Severity Severity
+}
+
+func (ov Override) matches(m Meta) bool {
+	if ok, _ := path.Match(ov.ID, m.ID); !ok {
+		return false
+	}
+	return ov.Target == "" || globMatch(ov.Target, m.Target)
 }
 
 // Progress is what OnOutcome is told: which check settled, and how far the
@@ -67,14 +97,18 @@ type Progress struct {
 	Done    int // outcomes settled so far, this one included
 	Total   int
 	Outcome Outcome
+	// Failing is how many settled outcomes fail the run under its Policy.
+	Failing int
 }
 
-// Filter selects checks by ID glob, tag and severity. A check runs when it
-// matches one of IDs (or IDs is empty), none of ExcludeIDs, one of Tags (or
-// Tags is empty), and its effective severity is at least MinSeverity.
+// Filter selects checks by ID glob, target glob, tag and severity. A check
+// runs when it matches one of IDs (or IDs is empty), none of ExcludeIDs,
+// one of Targets (or Targets is empty), one of Tags (or Tags is empty),
+// and its effective severity is at least MinSeverity.
 type Filter struct {
 	IDs         []string
 	ExcludeIDs  []string
+	Targets     []string // path globs over Meta.Target, as in [Waiver]
 	Tags        []string
 	MinSeverity Severity
 }
@@ -86,19 +120,28 @@ func (f Filter) selects(m Meta) bool {
 	if matchAny(f.ExcludeIDs, m.ID) {
 		return false
 	}
-	if len(f.Tags) > 0 {
-		found := false
-		for _, t := range f.Tags {
-			if m.HasTag(t) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
+	if len(f.Targets) > 0 && !slices.ContainsFunc(f.Targets, func(p string) bool { return globMatch(p, m.Target) }) {
+		return false
+	}
+	if len(f.Tags) > 0 && !slices.ContainsFunc(f.Tags, m.HasTag) {
+		return false
 	}
 	return m.Severity >= f.MinSeverity
+}
+
+func (f Filter) validate() []error {
+	var errs []error
+	for _, p := range slices.Concat(f.IDs, f.ExcludeIDs) {
+		if _, err := path.Match(p, ""); err != nil {
+			errs = append(errs, fmt.Errorf("filter ID pattern %q: %w", truncate(p, 60), err))
+		}
+	}
+	for _, p := range f.Targets {
+		if !doublestar.ValidatePattern(p) {
+			errs = append(errs, fmt.Errorf("filter target pattern %q is malformed", truncate(p, 60)))
+		}
+	}
+	return errs
 }
 
 func matchAny(patterns []string, id string) bool {
@@ -136,27 +179,27 @@ func (r *Runner) grace() time.Duration {
 
 // Run runs checks and returns their outcomes in input order.
 //
-// Before anything runs, Run validates every check's Meta, the waivers and
-// the overrides, and rejects duplicate IDs: it returns an error matching
-// [ErrInvalid] that lists every problem, and no Report.
+// Before anything runs, Run validates every check's Meta (a nil check, or
+// one whose Meta panics, is invalid), the waivers, overrides and filters,
+// and rejects two checks with the same (ID, Target): it returns an error
+// matching [ErrInvalid] that lists every problem, and no Report.
 //
 // Each check gets its own deadline. A result produced after the deadline
 // is an Error. A check that ignores its context is abandoned at the
 // deadline plus Grace: its outcome is an Error marked Abandoned, and its
 // late return is discarded. A panic becomes an Error carrying a
-// [*PanicError]. If ctx is cancelled, checks not yet started are Errors
-// "cancelled". Run returns when every outcome is settled; only abandoned
-// checks outlive it.
+// [*PanicError]; a check that calls runtime.Goexit (t.FailNow inside a
+// check) is an Error at once; a Pass with findings is an Error. If ctx is
+// cancelled, checks not yet started are Errors "cancelled". Run returns
+// when every outcome is settled; only abandoned checks outlive it, and the
+// Report counts those still running.
 func (r *Runner) Run(ctx context.Context, checks ...Check) (*Report, error) {
-	outcomes, err := r.plan(checks)
+	start := r.now()
+	outcomes, err := r.plan(checks, start)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{
-		Start:               r.now(),
-		Strict:              r.Strict,
-		AllowNothingChecked: r.AllowNothingChecked,
-	}
+	rep := &Report{Start: start, Policy: r.Policy}
 	started := time.Now()
 	// Keep the selected checks, compacting outcomes and checks alike.
 	sel := outcomes[:0]
@@ -178,138 +221,128 @@ func (r *Runner) Run(ctx context.Context, checks ...Check) (*Report, error) {
 	}
 	rep.Filtered = len(checks) - len(sel)
 	rep.Outcomes = sel
+	x := newExecution(r, rep.Outcomes, start)
 	if len(sel) > 0 {
-		newExecution(r, rep.Outcomes).run(ctx, run)
+		x.run(ctx, run)
 	}
 	rep.Duration = time.Since(started)
-	r.applyWaivers(rep)
+	rep.StillRunning = int(x.stuck.Load())
+	for wi, w := range r.Waivers {
+		switch {
+		case !x.matched[wi].Load():
+			rep.UnmatchedWaivers = append(rep.UnmatchedWaivers, w)
+		case x.expired[wi].Load():
+			rep.ExpiredWaivers = append(rep.ExpiredWaivers, w)
+		}
+	}
 	return rep, nil
 }
 
-// plan validates the run and returns an outcome per check, holding the
-// check's effective Meta.
-func (r *Runner) plan(checks []Check) ([]Outcome, error) {
-	var errs []error
-	outcomes := make([]Outcome, len(checks))
-	seen := make(map[string]int, len(checks))
-	for i, c := range checks {
+// metas reads every check's Meta into outcomes and returns, by index, the
+// checks that are nil or whose Meta panicked. One deferred recover serves
+// the whole loop: after a panic the loop resumes at the next check.
+func metas(checks []Check, outcomes []Outcome) map[int]error {
+	var bad map[int]error
+	for i := 0; i < len(checks); {
+		i = metasFrom(checks, outcomes, &bad, i)
+	}
+	return bad
+}
+
+func metasFrom(checks []Check, outcomes []Outcome, bad *map[int]error, i int) (next int) {
+	note := func(j int, err error) {
+		if *bad == nil {
+			*bad = make(map[int]error)
+		}
+		(*bad)[j] = err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			note(next, fmt.Errorf("Meta panicked: %s", capText(fmt.Sprint(p), maxText)))
+			next++
+		}
+	}()
+	for next = i; next < len(checks); next++ {
+		c := checks[next]
 		if c == nil {
-			errs = append(errs, fmt.Errorf("check %d is nil", i))
+			note(next, errors.New("is nil"))
 			continue
 		}
-		m := &outcomes[i].Meta
-		*m = c.Meta()
+		if v := reflect.ValueOf(c); v.Kind() == reflect.Pointer && v.IsNil() {
+			note(next, fmt.Errorf("is a nil %T", c))
+			continue
+		}
+		m := c.Meta()
+		if m.Tags != nil || m.Refs != nil {
+			m.Tags, m.Refs = slices.Clone(m.Tags), slices.Clone(m.Refs)
+		}
+		outcomes[next].Meta = m
+	}
+	return next
+}
+
+type identity struct{ id, target string }
+
+// plan validates the run and returns an outcome per check, holding the
+// check's effective Meta.
+func (r *Runner) plan(checks []Check, now time.Time) ([]Outcome, error) {
+	var errs []error
+	outcomes := make([]Outcome, len(checks))
+	seen := make(map[identity]int, len(checks))
+	bad := metas(checks, outcomes)
+	for i := range checks {
+		if bad[i] != nil {
+			errs = append(errs, fmt.Errorf("check %d %w", i, bad[i]))
+			continue
+		}
+		m := outcomes[i].Meta
 		if err := m.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("check %d: %w", i, err))
 			continue
 		}
-		if j, dup := seen[m.ID]; dup {
-			errs = append(errs, fmt.Errorf("checks %d and %d share the ID %q", j, i, m.ID))
+		k := identity{m.ID, m.Target}
+		if j, dup := seen[k]; dup {
+			errs = append(errs, fmt.Errorf("checks %d and %d are both %q", j, i, m.Name()))
 			continue
 		}
-		seen[m.ID] = i
-		if len(r.Severities) > 0 {
-			m.Severity = r.overrideSeverity(m.ID, m.Severity)
+		seen[k] = i
+		for _, ov := range r.Overrides {
+			if ov.matches(m) {
+				m.Severity = ov.Severity
+			}
+		}
+		outcomes[i].Meta = m
+	}
+	for _, ov := range r.Overrides {
+		if _, err := path.Match(ov.ID, ""); err != nil || ov.ID == "" {
+			errs = append(errs, fmt.Errorf("severity override %q: empty or malformed ID pattern", truncate(ov.ID, 60)))
+		}
+		if ov.Target != "" && !doublestar.ValidatePattern(ov.Target) {
+			errs = append(errs, fmt.Errorf("severity override %q: malformed target pattern %q", truncate(ov.ID, 60), truncate(ov.Target, 60)))
+		}
+		if !ov.Severity.Valid() {
+			errs = append(errs, fmt.Errorf("severity override %q: severity %s is not valid", truncate(ov.ID, 60), ov.Severity))
 		}
 	}
-	for p, s := range r.Severities {
-		if _, err := path.Match(p, ""); err != nil {
-			errs = append(errs, fmt.Errorf("severity override %q: %w", p, err))
-		}
-		if !s.Valid() {
-			errs = append(errs, fmt.Errorf("severity override %q: severity %s is not valid", p, s))
-		}
+	errs = append(errs, r.Filter.validate()...)
+	maxLife := r.MaxWaiverLifetime
+	if maxLife == 0 {
+		maxLife = DefaultWaiverLifetime
 	}
 	for _, w := range r.Waivers {
 		if err := w.Validate(); err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if maxLife > 0 && w.Expires.Sub(now) > maxLife {
+			errs = append(errs, fmt.Errorf("check: invalid waiver %s: expires %s, more than %v after the run (raise Runner.MaxWaiverLifetime to allow it)",
+				w.name(), w.Expires.Format(time.DateOnly), maxLife))
 		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 	}
 	return outcomes, nil
-}
-
-func (r *Runner) overrideSeverity(id string, s Severity) Severity {
-	best := -1
-	for p, v := range r.Severities {
-		if ok, _ := path.Match(p, id); ok && len(p) > best {
-			best, s = len(p), v
-		}
-	}
-	return s
-}
-
-// applyWaivers marks waived outcomes and findings, and records expired and
-// unmatched waivers.
-func (r *Runner) applyWaivers(rep *Report) {
-	if len(r.Waivers) == 0 {
-		return
-	}
-	now := r.now()
-	matched := make([]bool, len(r.Waivers))
-	expired := make([]bool, len(r.Waivers))
-	for i := range rep.Outcomes {
-		o := &rep.Outcomes[i]
-		for wi := range r.Waivers {
-			w := r.Waivers[wi]
-			if !w.matchesID(o.Meta.ID) {
-				continue
-			}
-			var hits []int
-			if w.Location != "" {
-				for fi, f := range o.Result.Findings {
-					if w.matchesLocation(f.Location) {
-						hits = append(hits, fi)
-					}
-				}
-				if len(hits) == 0 {
-					continue
-				}
-			}
-			matched[wi] = true
-			switch {
-			case w.Expired(now):
-				expired[wi] = true
-				if o.Waiver == nil {
-					o.Waiver = &w
-				}
-				continue
-			case o.Result.Status != StatusFail && o.Result.Status != StatusWarn:
-				if o.Waiver == nil {
-					o.Waiver = &w // matched, but a waiver never hides Error
-				}
-				continue
-			}
-			if w.Location == "" {
-				o.Waiver, o.Waived = &w, true
-				continue
-			}
-			fs := append([]Finding(nil), o.Result.Findings...)
-			for _, fi := range hits {
-				fs[fi].Waived = true
-			}
-			o.Result.Findings = fs
-			if o.Waiver == nil || !o.Waived {
-				o.Waiver = &w
-			}
-			o.Waived = true
-			for _, f := range fs {
-				if !f.Waived {
-					o.Waived = false
-				}
-			}
-		}
-	}
-	for wi, w := range r.Waivers {
-		switch {
-		case !matched[wi]:
-			rep.UnmatchedWaivers = append(rep.UnmatchedWaivers, w)
-		case expired[wi]:
-			rep.ExpiredWaivers = append(rep.ExpiredWaivers, w)
-		}
-	}
 }
 
 // Slot states of an execution.
@@ -325,20 +358,29 @@ type execution struct {
 	states   []atomic.Int32
 	sem      chan struct{}
 	grace    time.Duration
+	now      time.Time // for waiver expiry
 	settled  sync.WaitGroup
+	// stuck counts abandoned checks that have not returned yet.
+	stuck atomic.Int32
+	// matched and expired record, per waiver, what the decisions saw.
+	matched, expired []atomic.Bool
 
-	progMu sync.Mutex
-	done   int
+	progMu  sync.Mutex
+	done    int
+	failing int
 
 	sup *supervisor
 }
 
-func newExecution(r *Runner, outcomes []Outcome) *execution {
+func newExecution(r *Runner, outcomes []Outcome, now time.Time) *execution {
 	x := &execution{
 		r:        r,
 		outcomes: outcomes,
 		states:   make([]atomic.Int32, len(outcomes)),
 		grace:    r.grace(),
+		now:      now,
+		matched:  make([]atomic.Bool, len(r.Waivers)),
+		expired:  make([]atomic.Bool, len(r.Waivers)),
 	}
 	if n := r.limit(); n > 0 {
 		x.sem = make(chan struct{}, n)
@@ -347,22 +389,29 @@ func newExecution(r *Runner, outcomes []Outcome) *execution {
 }
 
 func (x *execution) run(ctx context.Context, checks []Check) {
-	runCtx := WithMemo(ctx)
+	runCtx, m := newMemo(ctx)
+	defer func() { x.stuck.Add(int32(m.release(x.grace))) }()
 	x.settled.Add(len(checks))
 	x.sup = &supervisor{x: x, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	var supDone chan struct{}
+	maxStuck := max(cap(x.sem), DefaultLimit)
 dispatch:
 	for j, c := range checks {
 		if ctx.Err() != nil {
-			x.cancelRest(ctx, j)
+			x.cancelRest(j, "cancelled before it started: ", context.Cause(ctx))
 			break
 		}
 		if x.sem != nil {
 			select {
 			case x.sem <- struct{}{}:
 			case <-ctx.Done():
-				x.cancelRest(ctx, j)
+				x.cancelRest(j, "cancelled before it started: ", context.Cause(ctx))
 				break dispatch
+			}
+			if n := int(x.stuck.Load()); n >= maxStuck {
+				<-x.sem
+				x.cancelRest(j, "not started: ", fmt.Errorf("%d abandoned checks are still running, the most a run allows", n))
+				break
 			}
 		}
 		timeout := x.outcomes[j].Meta.Timeout
@@ -372,8 +421,7 @@ dispatch:
 				timeout = DefaultTimeout
 			}
 		}
-		start := time.Now()
-		x.outcomes[j].Start = start
+		x.outcomes[j].Start = time.Now()
 		if supDone == nil {
 			supDone = make(chan struct{})
 			go x.sup.loop(ctx, supDone)
@@ -388,14 +436,13 @@ dispatch:
 	}
 }
 
-// cancelRest settles every outcome from j on as cancelled before start.
-func (x *execution) cancelRest(ctx context.Context, j int) {
-	cause := context.Cause(ctx)
+// cancelRest settles every outcome from j on as not started, because of cause.
+func (x *execution) cancelRest(j int, prefix string, cause error) {
 	for k := j; k < len(x.outcomes); k++ {
 		if !x.states[k].CompareAndSwap(slotRunning, slotSettled) {
 			continue
 		}
-		x.outcomes[k].Result = Result{Status: StatusError, Message: "cancelled before it started: " + cause.Error(), Err: cause}
+		x.outcomes[k].Result = Result{Status: StatusError, Message: prefix + cause.Error(), Err: cause}
 		x.finish(k, false)
 	}
 }
@@ -405,27 +452,98 @@ func (x *execution) exec(ctx context.Context, j int, c Check, timeout time.Durat
 	if timeout > 0 {
 		cctx, cancel = context.WithTimeout(ctx, timeout)
 	}
-	res := safeRun(cctx, c)
+	res := x.call(cctx, cancel, j, c)
 	late := cctx.Err()
 	if cancel != nil {
 		cancel()
 	}
 	if !x.states[j].CompareAndSwap(slotRunning, slotSettled) {
-		return // abandoned: the outcome is written already
+		x.stuck.Add(-1) // abandoned: the outcome is written already
+		return
 	}
 	o := &x.outcomes[j]
 	o.Duration = time.Since(o.Start)
-	if late != nil || !res.Status.Valid() || res.Status == StatusError {
+	if late != nil || res.Status != StatusPass || len(res.Findings) > 0 || len(res.Message) > maxText {
 		res = settle(res, late, ctx, timeout)
 	}
 	o.Result = res
 	x.finish(j, true)
 }
 
-// settle turns what a check returned into its recorded Result.
+// call runs c, turning a panic into an Error result. One deferred
+// function also catches runtime.Goexit (t.FailNow or testify's require
+// inside a check): it settles the outcome at once, before the goroutine
+// ends.
+func (x *execution) call(ctx context.Context, cancel context.CancelFunc, j int, c Check) (res Result) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if p := recover(); p != nil {
+			pe := newPanicError(p)
+			res = Result{Status: StatusError, Message: pe.Error(), Err: pe}
+			return
+		}
+		if cancel != nil {
+			cancel()
+		}
+		x.settleGoexit(j)
+	}()
+	res = c.Run(ctx)
+	returned = true
+	return res
+}
+
+func (x *execution) settleGoexit(j int) {
+	if !x.states[j].CompareAndSwap(slotRunning, slotSettled) {
+		x.stuck.Add(-1)
+		return
+	}
+	o := &x.outcomes[j]
+	o.Duration = time.Since(o.Start)
+	o.Result = Result{Status: StatusError, Message: ErrGoexit.Error(), Err: ErrGoexit}
+	x.finish(j, true)
+}
+
+// ErrGoexit is the cause of an Error outcome whose check called
+// runtime.Goexit, as t.FailNow, t.Skip and testify's require functions do
+// when called inside a check: report problems through the Result instead.
+var ErrGoexit = errors.New("check called runtime.Goexit (t.FailNow, t.Skip or require inside a check?): return a Result instead")
+
+// maxText caps every recorded message, finding field and stack.
+const maxText = 4 << 10
+
+// capText cuts s to at most n bytes (on a rune boundary), saying how much
+// was cut.
+func capText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + fmt.Sprintf("… (%d more bytes cut)", len(s)-i)
+}
+
+// settle turns what a check returned into its recorded Result: a late
+// result is an Error, so are an invalid status and a Pass with findings;
+// findings are copied and texts capped.
 //
 //go:noinline
 func settle(res Result, late error, parent context.Context, timeout time.Duration) Result {
+	if len(res.Findings) > 0 {
+		fs := make([]Finding, len(res.Findings))
+		for i, f := range res.Findings {
+			f.Message, f.Expected, f.Actual = capText(f.Message, maxText), capText(f.Expected, maxText), capText(f.Actual, maxText)
+			f.Location.Resource = capText(f.Location.Resource, maxText)
+			f.Waived = false // only the Runner waives
+			fs[i] = f
+		}
+		res.Findings = fs
+	}
+	res.Message = capText(res.Message, maxText)
 	if late != nil {
 		msg := ""
 		var cause error
@@ -452,8 +570,16 @@ func settle(res Result, late error, parent context.Context, timeout time.Duratio
 		}
 		return Result{Status: StatusError, Message: msg, Findings: res.Findings, Err: errors.New("check: " + detail)}
 	}
+	if res.Status == StatusPass && len(res.Findings) > 0 {
+		err := fmt.Errorf("check broke its contract: it passed with %d findings (a Pass has none; return Fail or Warn)", len(res.Findings))
+		msg := err.Error()
+		if res.Message != "" {
+			msg += ": " + res.Message
+		}
+		return Result{Status: StatusError, Message: msg, Findings: res.Findings, Err: err}
+	}
 	if res.Status == StatusError && res.Message == "" && res.Err != nil {
-		res.Message = res.Err.Error()
+		res.Message = capText(res.Err.Error(), maxText)
 	}
 	return res
 }
@@ -462,13 +588,30 @@ func (x *execution) finish(j int, started bool) {
 	if started && x.sem != nil {
 		<-x.sem
 	}
+	if len(x.r.Waivers) > 0 || x.r.OnOutcome != nil {
+		x.decide(j)
+	}
+	x.settled.Done()
+}
+
+// decide makes the waiver decision for outcome j and reports progress. It
+// is kept out of finish so that the common path keeps a small stack.
+//
+//go:noinline
+func (x *execution) decide(j int) {
+	o := &x.outcomes[j]
+	if len(x.r.Waivers) > 0 {
+		decideWaiver(x.r.Waivers, o, x.now, x.matched, x.expired)
+	}
 	if x.r.OnOutcome != nil {
 		x.progMu.Lock()
 		x.done++
-		x.r.OnOutcome(Progress{Index: j, Done: x.done, Total: len(x.outcomes), Outcome: x.outcomes[j]})
+		if x.r.Policy.Fails(*o) {
+			x.failing++
+		}
+		x.r.OnOutcome(Progress{Index: j, Done: x.done, Total: len(x.outcomes), Outcome: *o, Failing: x.failing})
 		x.progMu.Unlock()
 	}
-	x.settled.Done()
 }
 
 // abandon settles check j as abandoned, if it has not returned yet.
@@ -476,6 +619,7 @@ func (x *execution) abandon(j int, timeout time.Duration, cancelled error) {
 	if !x.states[j].CompareAndSwap(slotRunning, slotSettled) {
 		return
 	}
+	x.stuck.Add(1)
 	o := &x.outcomes[j]
 	o.Duration = time.Since(o.Start)
 	o.Abandoned = true
@@ -493,20 +637,27 @@ func (x *execution) abandon(j int, timeout time.Duration, cancelled error) {
 func safeRun(ctx context.Context, c Check) (res Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			pe := &PanicError{Value: p, Stack: trimmedStack()}
-			res = Result{Status: StatusError, Message: fmt.Sprintf("panic: %v", p), Err: pe}
+			pe := newPanicError(p)
+			res = Result{Status: StatusError, Message: pe.Error(), Err: pe}
 		}
 	}()
 	return c.Run(ctx)
 }
 
-// PanicError is the cause of an Error outcome whose check panicked.
+// PanicError is the cause of an Error outcome whose check (or source load)
+// panicked.
 type PanicError struct {
 	Value any
-	Stack string // the panicking goroutine's stack, trimmed to the check's frames
+	// Stack is the panicking goroutine's stack, the check's own frames
+	// first, without the runtime's and the Runner's, at most a few KB.
+	Stack string
 }
 
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+func newPanicError(p any) *PanicError {
+	return &PanicError{Value: p, Stack: capText(trimmedStack(), 2*maxText)}
+}
+
+func (e *PanicError) Error() string { return capText(fmt.Sprintf("panic: %v", e.Value), maxText) }
 
 // Unwrap returns the panic value if it is an error.
 func (e *PanicError) Unwrap() error {
@@ -529,8 +680,8 @@ func trimmedStack() string {
 	}
 	for i := start; i+1 < len(lines) && len(out) < 32; i += 2 {
 		fn := lines[i]
-		if strings.Contains(fn, "prodcheck/check.safeRun") || strings.Contains(fn, "prodcheck/check.(*execution)") ||
-			strings.Contains(fn, "prodcheck/check.(*Source") {
+		if strings.Contains(fn, "prodcheck/check.safeRun") || strings.Contains(fn, "prodcheck/check.(*execution).call") ||
+			strings.Contains(fn, "prodcheck/check.(*Source") || strings.Contains(fn, "prodcheck/check.(*memo)") {
 			break
 		}
 		out = append(out, fn, lines[i+1])
@@ -542,8 +693,11 @@ func trimmedStack() string {
 // goroutine and one timer for the whole run.
 //
 // Checks that share a timeout are started in order, so their deadlines
-// increase: the supervisor keeps one FIFO queue per distinct timeout
-// (usually one or two), and adding a check is an append, not a heap push.
+// increase: the supervisor keeps one FIFO queue per distinct timeout among
+// the checks in flight, and adding a check is an append, not a heap push.
+// Settled entries are dropped as checks are added and drained queues are
+// reused, so its memory stays proportional to the checks in flight, not
+// to the run or to the number of distinct timeouts.
 type supervisor struct {
 	x      *execution
 	mu     sync.Mutex
@@ -572,22 +726,48 @@ func (q *dueQueue) due(x *execution, j int, cancelDue time.Time) time.Time {
 	return d
 }
 
+// trim drops settled entries from the head and compacts the queue.
+func (q *dueQueue) trim(x *execution) {
+	for q.head < len(q.js) && x.states[q.js[q.head]].Load() == slotSettled {
+		q.head++
+	}
+	if q.head == len(q.js) {
+		q.js, q.head = q.js[:0], 0
+	} else if q.head > 64 && q.head*2 > len(q.js) {
+		n := copy(q.js, q.js[q.head:])
+		q.js, q.head = q.js[:n], 0
+	}
+}
+
 // add registers check j, started with timeout. Only the dispatching
 // goroutine calls it.
 func (s *supervisor) add(j int, timeout time.Duration) {
 	s.mu.Lock()
-	qi := -1
+	qi, free := -1, -1
 	for i := range s.queues {
-		if s.queues[i].timeout == timeout {
+		q := &s.queues[i]
+		if q.timeout == timeout {
 			qi = i
 			break
 		}
+		if free < 0 {
+			q.trim(s.x)
+			if len(q.js) == 0 {
+				free = i
+			}
+		}
 	}
-	if qi < 0 {
-		s.queues = append(s.queues, dueQueue{timeout: timeout, js: make([]int, 0, len(s.x.outcomes))})
+	switch {
+	case qi >= 0:
+	case free >= 0:
+		qi = free
+		s.queues[qi].timeout = timeout
+	default:
+		s.queues = append(s.queues, dueQueue{timeout: timeout})
 		qi = len(s.queues) - 1
 	}
 	q := &s.queues[qi]
+	q.trim(s.x)
 	first := q.head == len(q.js)
 	q.js = append(q.js, j)
 	s.mu.Unlock()
@@ -626,6 +806,7 @@ func (s *supervisor) sweep(now time.Time) time.Time {
 			q.head++
 			s.x.abandon(j, q.timeout, s.cancelled)
 		}
+		q.trim(s.x)
 	}
 	return next
 }

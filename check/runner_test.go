@@ -57,9 +57,9 @@ func TestRunnerOrderAndStatuses(t *testing.T) {
 	}
 	assert.Contains(t, rep.Outcomes[5].Result.Message, "no status")
 	assert.Contains(t, rep.Outcomes[6].Result.Message, "invalid status(99): what")
-	assert.Equal(t, check.Counts{Pass: 1, Fail: 1, Warn: 1, Skip: 1, Error: 3}, rep.Counts())
+	assert.Equal(t, check.Counts{Pass: 1, Fail: 1, Warn: 1, Skip: 1, Error: 3, Failing: 4}, rep.Counts())
 	assert.Equal(t, check.StatusError, rep.Worst())
-	assert.False(t, rep.Passed(check.SeverityInfo))
+	assert.False(t, rep.Passed())
 }
 
 func TestRunnerPanic(t *testing.T) {
@@ -159,7 +159,7 @@ func TestRunnerCancelledParent(t *testing.T) {
 			assert.Contains(t, o.Result.Message, "cancelled before it started")
 			assert.True(t, o.Start.IsZero())
 		}
-		assert.False(t, rep.Passed(check.SeverityCritical))
+		assert.False(t, rep.Passed())
 	})
 	t.Run("during run", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
@@ -210,12 +210,12 @@ func TestRunnerManyChecks(t *testing.T) {
 	}
 	assert.Equal(t, int32(n), done.Load())
 	assert.Equal(t, check.Counts{Pass: n - 10, Warn: 10}, rep.Counts())
-	assert.True(t, rep.Passed(check.SeverityInfo))
-	r.Strict = true
+	assert.True(t, rep.Passed())
+	r.Policy.Strict = true
 	lastDone = 0
 	rep, err = r.Run(t.Context(), checks...)
 	require.NoError(t, err)
-	assert.False(t, rep.Passed(check.SeverityInfo), "strict: warnings fail")
+	assert.False(t, rep.Passed(), "strict: warnings fail")
 }
 
 func TestRunnerLimit(t *testing.T) {
@@ -276,14 +276,15 @@ func TestRunnerInvalid(t *testing.T) {
 	assert.Nil(t, rep)
 	assert.ErrorIs(t, err, check.ErrInvalid)
 	msg := err.Error()
-	for _, want := range []string{"check 1: check: invalid meta", "empty ID", "severity unset", `"Not An ID" is not lower-case`, `checks 0 and 4 share the ID "v.ok"`, "check 5 is nil"} {
+	for _, want := range []string{"check 1: check: invalid meta", "empty ID", "severity unset", `"Not An ID" is not lower-case`, `checks 0 and 4 are both "v.ok"`, "check 5 is nil"} {
 		assert.Contains(t, msg, want)
 	}
 	assert.Zero(t, ran.Load(), "nothing runs when the run is invalid")
 
-	_, err = (&check.Runner{Waivers: []check.Waiver{{ID: "v.*"}}, Severities: map[string]check.Severity{"[": check.SeverityLow}}).Run(t.Context(), ok)
+	_, err = (&check.Runner{Waivers: []check.Waiver{{ID: "v.*", Reason: " \t"}}, Overrides: []check.Override{{ID: "[", Severity: check.SeverityLow}}}).Run(t.Context(), ok)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "no reason")
+	assert.Contains(t, err.Error(), "no reason", "a whitespace-only reason is none")
+	assert.Contains(t, err.Error(), "no approver")
 	assert.Contains(t, err.Error(), "no expiry")
 	assert.Contains(t, err.Error(), `severity override "["`)
 }
@@ -299,8 +300,8 @@ func TestRunnerFiltersAndOverrides(t *testing.T) {
 		mk("tls.hsts", check.SeverityMedium, "security"),
 	}
 	r := check.Runner{
-		Filter:     check.Filter{IDs: []string{"docker.*", "tls.*"}, ExcludeIDs: []string{"tls.version"}, MinSeverity: check.SeverityMedium},
-		Severities: map[string]check.Severity{"docker.*": check.SeverityMedium, "docker.logging.*": check.SeverityCritical},
+		Filter:    check.Filter{IDs: []string{"docker.*", "tls.*"}, ExcludeIDs: []string{"tls.version"}, MinSeverity: check.SeverityMedium},
+		Overrides: []check.Override{{ID: "docker.*", Severity: check.SeverityMedium}, {ID: "docker.logging.*", Severity: check.SeverityCritical}},
 	}
 	rep, err := r.Run(t.Context(), checks...)
 	require.NoError(t, err)
@@ -334,31 +335,36 @@ func TestRunnerWaivers(t *testing.T) {
 	week := now.Add(7 * 24 * time.Hour)
 	waivers := []check.Waiver{
 		{ID: "w.fail", Reason: "migrating", Approver: "ana", Expires: week},
-		{ID: "w.partial", Location: `service "legacy"`, Reason: "legacy", Expires: week},
-		{ID: "w.located", Location: "compose.yml:3*", Reason: "legacy", Expires: week},
-		{ID: "w.expired", Reason: "was ok", Expires: now.Add(-time.Hour)},
-		{ID: "w.error", Reason: "tries to hide an error", Expires: week},
-		{ID: "w.nothing.*", Reason: "stale", Expires: week},
+		{ID: "w.partial", Location: `service "legacy"`, Reason: "legacy", Approver: "ana", Expires: week},
+		{ID: "w.located", Location: "compose.yml:3", Reason: "legacy", Approver: "ana", Expires: week},
+		{ID: "w.expired", Reason: "was ok", Approver: "ana", Expires: now.Add(-time.Hour)},
+		{ID: "w.error", Reason: "tries to hide an error", Approver: "ana", Expires: week},
+		{ID: "w.nothing.*", Reason: "stale", Approver: "ana", Expires: week},
 	}
 	r := check.Runner{Waivers: waivers, Now: func() time.Time { return now }}
 	rep, err := r.Run(t.Context(), checks...)
 	require.NoError(t, err)
 	o := rep.Outcomes
-	assert.True(t, o[0].Waived)
-	assert.Equal(t, "ana", o[0].Waiver.Approver)
-	assert.False(t, o[1].Waived, "one finding remains unwaived")
+	assert.True(t, o[0].Waived())
+	assert.Equal(t, "ana", o[0].Waiver.Waiver.Approver)
+	assert.False(t, o[1].Waived(), "one finding remains unwaived")
+	assert.Equal(t, check.WaiverPartial, o[1].Waiver.State)
+	assert.Equal(t, 1, o[1].Waiver.Findings)
 	assert.True(t, o[1].Result.Findings[0].Waived)
 	assert.False(t, o[1].Result.Findings[1].Waived)
-	assert.True(t, o[2].Waived, "every finding matched the location pattern")
-	assert.False(t, o[3].Waived, "expired waivers do not waive")
+	assert.True(t, o[2].Waived(), "every finding matched the location pattern")
+	assert.False(t, o[3].Waived(), "expired waivers do not waive")
 	require.NotNil(t, o[3].Waiver)
-	assert.False(t, o[4].Waived, "a waiver never hides Error")
+	assert.Equal(t, check.WaiverExpired, o[3].Waiver.State)
+	assert.False(t, o[4].Waived(), "a waiver never hides Error")
+	assert.Equal(t, check.WaiverNotApplicable, o[4].Waiver.State)
+	assert.Nil(t, o[5].Waiver)
 	assert.Equal(t, check.StatusError, o[4].Result.Status)
 	assert.Equal(t, []check.Waiver{waivers[3]}, rep.ExpiredWaivers)
 	assert.Equal(t, []check.Waiver{waivers[5]}, rep.UnmatchedWaivers)
 	assert.Equal(t, 2, rep.Counts().Waived)
 
-	err = rep.Err(check.SeverityInfo)
+	err = rep.Err()
 	require.Error(t, err)
 	for _, id := range []string{"w.partial", "w.expired", "w.error"} {
 		assert.Contains(t, err.Error(), id)
@@ -385,25 +391,34 @@ func TestReportPassRules(t *testing.T) {
 	r := check.Runner{}
 	rep, err := r.Run(t.Context(), low, skip)
 	require.NoError(t, err)
-	assert.True(t, rep.Passed(check.SeverityMedium), "a low failure below the threshold passes")
-	assert.False(t, rep.Passed(check.SeverityLow))
-	assert.NoError(t, rep.Err(check.SeverityHigh))
-	if err := rep.Err(check.SeverityHigh); err != nil { // no typed nil
+	assert.False(t, rep.Passed(), "the zero policy counts every failure")
+	r.Policy.Threshold = check.SeverityMedium
+	rep, err = r.Run(t.Context(), low, skip)
+	require.NoError(t, err)
+	assert.Equal(t, r.Policy, rep.Policy, "the policy is recorded")
+	assert.True(t, rep.Passed(), "a low failure below the threshold passes")
+	assert.Zero(t, rep.Counts().Failing)
+	if err := rep.Err(); err != nil { // no typed nil
 		t.Fatalf("Err returned a non-nil interface: %#v", err)
 	}
+	r.Policy.Threshold = check.SeverityLow
+	rep, err = r.Run(t.Context(), low, skip)
+	require.NoError(t, err)
+	assert.False(t, rep.Passed())
+	assert.Equal(t, 1, rep.Counts().Failing)
 
 	rep, err = r.Run(t.Context(), skip)
 	require.NoError(t, err)
-	err = rep.Err(check.SeverityInfo)
-	assert.ErrorIs(t, err, check.ErrNothingChecked)
-	r.AllowNothingChecked = true
+	assert.ErrorIs(t, rep.Err(), check.ErrNothingChecked)
+	assert.True(t, rep.NothingChecked())
+	r.Policy.AllowNothingChecked = true
 	rep, err = r.Run(t.Context(), skip)
 	require.NoError(t, err)
-	assert.True(t, rep.Passed(check.SeverityInfo))
+	assert.True(t, rep.Passed())
 
 	rep, err = (&check.Runner{}).Run(t.Context())
 	require.NoError(t, err)
-	assert.ErrorIs(t, rep.Err(check.SeverityInfo), check.ErrNothingChecked, "an empty run checked nothing")
+	assert.ErrorIs(t, rep.Err(), check.ErrNothingChecked, "an empty run checked nothing")
 }
 
 func TestFromError(t *testing.T) {
@@ -590,12 +605,12 @@ func TestSourceReloadsAfterLoaderTimeout(t *testing.T) {
 				return check.Pass(v)
 			})
 		}
-		// The short check starts the load and times out; the long one
-		// must not inherit its deadline error.
+		// The short check starts the load and times out; the load goes on,
+		// detached from its deadline, and the long one reads it.
 		rep, err := (&check.Runner{Limit: -1}).Run(t.Context(), use("s.short", time.Second, 0), use("s.long", 10*time.Second, 100*time.Millisecond))
 		require.NoError(t, err)
 		assert.Equal(t, check.StatusError, rep.Outcomes[0].Result.Status)
 		assert.Equal(t, check.StatusPass, rep.Outcomes[1].Result.Status, rep.Outcomes[1].Result.Message)
-		assert.Equal(t, int32(2), loads.Load())
+		assert.Equal(t, int32(1), loads.Load(), "one load, not cut by the first reader's deadline")
 	})
 }

@@ -4,15 +4,25 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
+	"time"
 )
+
+// SourceTimeout bounds one shared load of a [Source] within a run.
+const SourceTimeout = time.Minute
 
 // memoKey is the context key of the run-scoped memo.
 type memoKey struct{}
 
-// memo holds what sources loaded during one run.
+// memo holds what sources loaded during one run. It holds data, never a
+// connection: a load returns values, and the caller owns any pool.
 type memo struct {
+	ctx     context.Context // the run's: loads are detached from any one check
+	cancel  context.CancelCauseFunc
+	running atomic.Int32
 	mu      sync.Mutex
 	entries map[any]*memoEntry
+	loads   sync.WaitGroup
 }
 
 type memoEntry struct {
@@ -22,11 +32,37 @@ type memoEntry struct {
 }
 
 // WithMemo returns a context that carries a fresh run-scoped memo, so that
-// every [Source] read through it loads once. The [Runner] does this for
-// every run; call it yourself only to share loads between checks you run
-// by hand.
-func WithMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, memoKey{}, &memo{})
+// every [Source] read through it loads once, and a release function that
+// cancels loads still in flight and waits for them, at most [DefaultGrace].
+// The [Runner] does this for every run; call it yourself only to share
+// loads between checks you run by hand, and call release when they are
+// done.
+func WithMemo(ctx context.Context) (context.Context, func()) {
+	mctx, m := newMemo(ctx)
+	return mctx, func() { m.release(DefaultGrace) }
+}
+
+func newMemo(ctx context.Context) (context.Context, *memo) {
+	lctx, cancel := context.WithCancelCause(ctx)
+	m := &memo{ctx: lctx, cancel: cancel}
+	return context.WithValue(ctx, memoKey{}, m), m
+}
+
+// release cancels the loads in flight and waits for them at most wait. It
+// returns how many loads were still running then (they ignore their
+// context).
+func (m *memo) release(wait time.Duration) int {
+	m.cancel(errors.New("check: run finished"))
+	done := make(chan struct{})
+	go func() { m.loads.Wait(); close(done) }()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return 0
+	case <-t.C:
+		return int(m.running.Load())
+	}
 }
 
 // A Source is a shared input that several checks read: a compose project,
@@ -34,22 +70,28 @@ func WithMemo(ctx context.Context) context.Context {
 // most once per run (per context carrying a memo, see [WithMemo]), even
 // when many checks ask at once; outside a run, every Get loads afresh.
 //
+// Within a run the load is detached from the deadline of the check that
+// first asked: it runs under the run's context with its own timeout,
+// [SourceTimeout], and each caller waits for it only as long as its own
+// context allows. So one check timing out never fails the load for the
+// others. A panic in the load, or a runtime.Goexit, becomes the load's
+// error for every caller.
+//
 // A Source is safe for concurrent use. Its zero value is not usable; build
 // one with [NewSource].
 type Source[T any] struct {
 	load func(ctx context.Context) (T, error)
 }
 
-// NewSource returns a Source that loads with load. load must honour ctx.
+// NewSource returns a Source that loads with load. load must honour ctx
+// and return data, not a connection that outlives the run.
 func NewSource[T any](load func(ctx context.Context) (T, error)) *Source[T] {
 	return &Source[T]{load: load}
 }
 
 // Get returns the value loaded for this run. Concurrent callers in the
-// same run wait for the first load, or for their own ctx, whichever ends
-// first. A load error is returned to every caller of the run, except a
-// context error of the loading check's own deadline: a caller whose
-// context is still alive then loads again.
+// same run share one load; each waits for it or for its own ctx,
+// whichever ends first.
 func (s *Source[T]) Get(ctx context.Context) (T, error) {
 	m, _ := ctx.Value(memoKey{}).(*memo)
 	if m == nil {
@@ -63,26 +105,13 @@ func (s *Source[T]) Get(ctx context.Context) (T, error) {
 	if !ok {
 		e = &memoEntry{done: make(chan struct{})}
 		m.entries[s] = e
+		m.loads.Add(1)
+		m.running.Add(1)
+		go s.detachedLoad(m, e)
 	}
 	m.mu.Unlock()
-	if !ok {
-		v, err := s.callLoad(ctx)
-		e.val, e.err = v, err
-		close(e.done)
-		return v, err
-	}
 	select {
 	case <-e.done:
-		if isContextErr(e.err) && ctx.Err() == nil {
-			// The check that loaded ran out of time (its own deadline),
-			// while this one still has time: load again for the run.
-			m.mu.Lock()
-			if m.entries[s] == e {
-				delete(m.entries, s)
-			}
-			m.mu.Unlock()
-			return s.Get(ctx)
-		}
 		v, _ := e.val.(T)
 		return v, e.err
 	case <-ctx.Done():
@@ -91,17 +120,22 @@ func (s *Source[T]) Get(ctx context.Context) (T, error) {
 	}
 }
 
-func isContextErr(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// callLoad runs load, turning a panic into an error so that waiters are
-// never left blocked.
-func (s *Source[T]) callLoad(ctx context.Context) (v T, err error) {
+// detachedLoad runs one shared load and always releases its waiters.
+func (s *Source[T]) detachedLoad(m *memo, e *memoEntry) {
+	defer m.loads.Done()
+	defer m.running.Add(-1)
+	ctx, cancel := context.WithTimeout(m.ctx, SourceTimeout)
+	defer cancel()
+	returned := false
 	defer func() {
 		if p := recover(); p != nil {
-			err = &PanicError{Value: p, Stack: trimmedStack()}
+			e.err = newPanicError(p)
+		} else if !returned {
+			e.err = errors.New("check: source load called runtime.Goexit")
 		}
+		close(e.done)
 	}()
-	return s.load(ctx)
+	v, err := s.load(ctx)
+	returned = true
+	e.val, e.err = v, err
 }

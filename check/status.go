@@ -9,7 +9,7 @@ import (
 // never a valid answer: the [Runner] turns it into [StatusError].
 //
 // Statuses are ordered from best to worst, so the worst of several is their
-// maximum (see [Worst]).
+// maximum: max(a, b) is the worse of two.
 type Status int
 
 // The statuses, from best to worst.
@@ -64,15 +64,6 @@ func ParseStatus(text string) (Status, error) {
 		}
 	}
 	return StatusUnknown, fmt.Errorf("check: unknown status %q (want one of %s)", truncate(text, 40), strings.Join(statusNames[1:], ", "))
-}
-
-// Worst returns the worst of the given statuses, or [StatusUnknown] for none.
-func Worst(statuses ...Status) Status {
-	w := StatusUnknown
-	for _, s := range statuses {
-		w = max(w, s)
-	}
-	return w
 }
 
 // Severity says how much a failure of a check matters. The zero value,

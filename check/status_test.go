@@ -24,20 +24,23 @@ func TestStatusText(t *testing.T) {
 	assert.Equal(t, check.StatusFail, got)
 	_, err = check.ParseStatus("failed")
 	assert.ErrorContains(t, err, `unknown status "failed"`)
-	assert.Equal(t, check.StatusError, check.Worst(check.StatusPass, check.StatusError, check.StatusWarn))
-	assert.Equal(t, check.StatusUnknown, check.Worst())
+	assert.Equal(t, check.StatusError, max(check.StatusPass, check.StatusError, check.StatusWarn), "the worst is the maximum")
 	assert.False(t, check.StatusUnknown.Valid())
 }
 
 func TestSeverityJSON(t *testing.T) {
-	m := check.Meta{ID: "a.b", Severity: check.SeverityHigh}
+	type doc struct {
+		Severity check.Severity `json:"severity"`
+		Status   check.Status   `json:"status"`
+	}
+	m := doc{Severity: check.SeverityHigh, Status: check.StatusWarn}
 	b, err := json.Marshal(m)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"id":"a.b","severity":"high"}`, string(b))
-	var back check.Meta
+	assert.JSONEq(t, `{"severity":"high","status":"warn"}`, string(b))
+	var back doc
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, m, back)
-	assert.Error(t, json.Unmarshal([]byte(`{"id":"a","severity":"urgent"}`), &back))
+	assert.Error(t, json.Unmarshal([]byte(`{"severity":"urgent"}`), &back))
 	s, err := check.ParseSeverity("")
 	require.NoError(t, err)
 	assert.Equal(t, check.SeverityUnset, s)

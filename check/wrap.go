@@ -78,10 +78,13 @@ func Retry(c Check, opts RetryOptions) Check {
 			if inner > 0 && inner < budget {
 				budget = inner
 			}
+			// Each attempt reads fresh data: its own memo, not the run's.
 			actx, cancel := context.WithTimeout(ctx, budget)
+			actx, release := WithMemo(actx)
 			res := safeRun(actx, c)
 			timedOut := actx.Err() != nil
 			res = settle(res, actx.Err(), ctx, budget)
+			release()
 			cancel()
 			switch {
 			case res.Status == StatusPass, res.Status == StatusSkip,

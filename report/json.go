@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -30,9 +34,11 @@ func (e *SchemaError) Error() string {
 }
 
 // JSON writes r as one indented JSON document in the prodcheck/v1 schema
-// (see the package documentation). It fails, writing nothing, for a status
-// or severity outside the enums.
-func JSON(w io.Writer, r *check.Report) error {
+// (see the package documentation): everything the Report holds, every
+// finding included, and the verdict under the recorded policy. No field of
+// opts applies. It fails, writing nothing, for a status or severity
+// outside the enums.
+func JSON(w io.Writer, r *check.Report, _ Options) error {
 	if r == nil {
 		return nilReport("json")
 	}
@@ -49,10 +55,12 @@ func JSON(w io.Writer, r *check.Report) error {
 
 // ReadJSON reads a report written by [JSON]. It rejects a document
 // without the schema field or with another schema with a [*SchemaError].
-// Errors come back as errors.New of their text; counts, worst and passed
-// are ignored (they follow from the outcomes). Unknown fields are ignored,
-// so that a newer writer may add fields within prodcheck/v1. Empty lists
-// read as nil.
+// Errors come back as errors.New of their text, except that an outcome
+// with a stack gets an error that [errors.As] finds as a
+// [*check.PanicError] carrying the stack; counts, worst, passed and each
+// outcome's failing and waived are ignored (they follow from the outcomes
+// and the policy). Unknown fields are ignored, so that a newer writer may
+// add fields within prodcheck/v1. Empty lists read as nil.
 func ReadJSON(rd io.Reader) (*check.Report, error) {
 	data, err := io.ReadAll(rd)
 	if err != nil {
@@ -91,19 +99,37 @@ type jsonReportIn struct {
 // The prodcheck/v1 document. Field names are part of the schema: never
 // rename one, only add.
 type jsonReport struct {
-	Schema              string        `json:"schema"`
-	Start               time.Time     `json:"start,omitzero"`
-	Duration            jsonDuration  `json:"duration"`
-	Passed              bool          `json:"passed"`
-	Worst               string        `json:"worst"`
-	Counts              jsonCounts    `json:"counts"`
-	Strict              bool          `json:"strict"`
-	AllowNothingChecked bool          `json:"allow_nothing_checked"`
-	Filtered            int           `json:"filtered"`
-	Outcomes            []jsonOutcome `json:"outcomes"`
-	ExpiredWaivers      []jsonWaiver  `json:"expired_waivers"`
-	UnmatchedWaivers    []jsonWaiver  `json:"unmatched_waivers"`
+	Schema           string        `json:"schema"`
+	Start            time.Time     `json:"start,omitzero"`
+	Duration         jsonMillis    `json:"duration_ms"`
+	Policy           jsonPolicy    `json:"policy"`
+	Passed           bool          `json:"passed"`
+	Worst            string        `json:"worst"`
+	Counts           jsonCounts    `json:"counts"`
+	Filtered         int           `json:"filtered"`
+	StillRunning     int           `json:"still_running,omitempty"`
+	Outcomes         []jsonOutcome `json:"outcomes"`
+	ExpiredWaivers   []jsonWaiver  `json:"expired_waivers"`
+	UnmatchedWaivers []jsonWaiver  `json:"unmatched_waivers"`
 }
+
+type jsonPolicy struct {
+	Threshold           check.Severity `json:"threshold"`
+	Strict              bool           `json:"strict"`
+	AllowNothingChecked bool           `json:"allow_nothing_checked"`
+}
+
+// toJSONPolicy returns p as written: the zero threshold, which counts
+// every Fail, is written as info, which does the same for every valid
+// severity.
+func toJSONPolicy(p check.Policy) jsonPolicy {
+	if p.Threshold < check.SeverityInfo {
+		p.Threshold = check.SeverityInfo
+	}
+	return jsonPolicy(p)
+}
+
+func (p jsonPolicy) policy() check.Policy { return check.Policy(p) }
 
 type jsonCounts struct {
 	Total     int `json:"total"`
@@ -114,29 +140,33 @@ type jsonCounts struct {
 	Skip      int `json:"skip"`
 	Waived    int `json:"waived"`
 	Abandoned int `json:"abandoned"`
+	Failing   int `json:"failing"`
 }
 
 type jsonOutcome struct {
 	// Meta
 	ID          string         `json:"id"`
+	Target      string         `json:"target,omitempty"`
 	Title       string         `json:"title,omitempty"`
 	Section     string         `json:"section,omitempty"`
 	Item        string         `json:"item,omitempty"`
 	Severity    check.Severity `json:"severity"`
 	Tags        []string       `json:"tags,omitempty"`
-	Timeout     jsonDuration   `json:"timeout,omitzero"`
+	Timeout     jsonMillis     `json:"timeout_ms,omitzero"`
 	Remediation string         `json:"remediation,omitempty"`
 	Refs        []string       `json:"refs,omitempty"`
 	// Result
 	Status   check.Status  `json:"status"`
 	Message  string        `json:"message"`
 	Error    *string       `json:"error,omitempty"`
+	Stack    string        `json:"stack,omitempty"`
 	Findings []jsonFinding `json:"findings,omitempty"`
 	// Run
 	Start     time.Time    `json:"start,omitzero"`
-	Duration  jsonDuration `json:"duration"`
-	Waiver    *jsonWaiver  `json:"waiver,omitempty"`
+	Duration  jsonMillis   `json:"duration_ms"`
+	Waiver    *jsonApplied `json:"waiver,omitempty"`
 	Waived    bool         `json:"waived,omitempty"`
+	Failing   bool         `json:"failing,omitempty"`
 	Abandoned bool         `json:"abandoned,omitempty"`
 }
 
@@ -156,26 +186,71 @@ type jsonLocation struct {
 	Resource string `json:"resource,omitempty"`
 }
 
+type jsonApplied struct {
+	jsonWaiver
+	State    string `json:"state"`
+	Findings int    `json:"findings,omitempty"`
+}
+
 type jsonWaiver struct {
 	ID       string    `json:"id"`
+	Target   string    `json:"target,omitempty"`
 	Location string    `json:"location,omitempty"`
 	Reason   string    `json:"reason"`
 	Approver string    `json:"approver,omitempty"`
 	Expires  time.Time `json:"expires,omitzero"`
 }
 
-// jsonDuration is a time.Duration written as a Go duration string ("1.5s",
-// "250ms"), which time.ParseDuration reads back exactly.
-type jsonDuration time.Duration
+// jsonMillis is a time.Duration written as a JSON number of
+// milliseconds, exact to the nanosecond: 1500, 0.25, 1234.567891. It reads
+// any JSON number, rounding to the nanosecond.
+type jsonMillis time.Duration
 
-func (d jsonDuration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
-func (d *jsonDuration) UnmarshalText(text []byte) error {
-	v, err := time.ParseDuration(string(text))
-	if err != nil {
-		return fmt.Errorf("report: duration: %w", err)
+func (d jsonMillis) MarshalJSON() ([]byte, error) {
+	ns := int64(d)
+	var b []byte
+	u := uint64(ns)
+	if ns < 0 {
+		b = append(b, '-')
+		u = uint64(-(ns + 1)) + 1 // no overflow at math.MinInt64
 	}
-	*d = jsonDuration(v)
+	b = fmt.Appendf(b, "%d", u/1e6)
+	if frac := u % 1e6; frac != 0 {
+		b = append(b, strings.TrimRight(fmt.Sprintf(".%06d", frac), "0")...)
+	}
+	return b, nil
+}
+
+func (d *jsonMillis) UnmarshalJSON(data []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(data, &n); err != nil {
+		return fmt.Errorf("report: duration in milliseconds: %w", err)
+	}
+	if !exactEnough(n.String()) {
+		// A long number or a large exponent: exact arithmetic would cost
+		// time and memory out of proportion, and a float is as good.
+		f, err := n.Float64()
+		ns := math.Round(f * 1e6)
+		if err != nil || math.IsNaN(ns) || ns >= math.MaxInt64 || ns <= math.MinInt64 {
+			return fmt.Errorf("report: duration of %.40s ms is out of range", n.String())
+		}
+		*d = jsonMillis(int64(ns))
+		return nil
+	}
+	ms, ok := new(big.Rat).SetString(n.String())
+	if !ok {
+		return fmt.Errorf("report: duration in milliseconds: %q is not a number", n.String())
+	}
+	// Round to the nanosecond, half away from zero.
+	ns := new(big.Rat).Mul(ms, big.NewRat(1e6, 1))
+	q, r := new(big.Int).QuoRem(ns.Num(), ns.Denom(), new(big.Int))
+	if new(big.Int).Mul(new(big.Int).Abs(r), big.NewInt(2)).Cmp(ns.Denom()) >= 0 {
+		q.Add(q, big.NewInt(int64(r.Sign())))
+	}
+	if !q.IsInt64() || q.Int64() == math.MinInt64 {
+		return fmt.Errorf("report: duration of %s ms is out of range", n.String())
+	}
+	*d = jsonMillis(q.Int64())
 	return nil
 }
 
@@ -184,31 +259,35 @@ func toJSON(r *check.Report) jsonReport {
 	doc := jsonReport{
 		Schema:   Schema,
 		Start:    r.Start,
-		Duration: jsonDuration(r.Duration),
-		Passed:   r.Passed(check.SeverityInfo),
+		Duration: jsonMillis(r.Duration),
+		Passed:   r.Passed(),
 		Worst:    r.Worst().String(),
 		Counts: jsonCounts{
 			Total: c.Total(), Pass: c.Pass, Warn: c.Warn, Fail: c.Fail, Error: c.Error,
-			Skip: c.Skip, Waived: c.Waived, Abandoned: c.Abandoned,
+			Skip: c.Skip, Waived: c.Waived, Abandoned: c.Abandoned, Failing: c.Failing,
 		},
-		Strict:              r.Strict,
-		AllowNothingChecked: r.AllowNothingChecked,
-		Filtered:            r.Filtered,
-		Outcomes:            make([]jsonOutcome, len(r.Outcomes)),
-		ExpiredWaivers:      toJSONWaivers(r.ExpiredWaivers),
-		UnmatchedWaivers:    toJSONWaivers(r.UnmatchedWaivers),
+		Policy:           toJSONPolicy(r.Policy),
+		Filtered:         r.Filtered,
+		StillRunning:     r.StillRunning,
+		Outcomes:         make([]jsonOutcome, len(r.Outcomes)),
+		ExpiredWaivers:   toJSONWaivers(r.ExpiredWaivers),
+		UnmatchedWaivers: toJSONWaivers(r.UnmatchedWaivers),
 	}
 	for i, o := range r.Outcomes {
 		m, res := o.Meta, o.Result
 		jo := jsonOutcome{
-			ID: m.ID, Title: m.Title, Section: m.Section, Item: m.Item, Severity: m.Severity,
-			Tags: m.Tags, Timeout: jsonDuration(m.Timeout), Remediation: m.Remediation, Refs: m.Refs,
+			ID: m.ID, Target: m.Target, Title: m.Title, Section: m.Section, Item: m.Item, Severity: m.Severity,
+			Tags: m.Tags, Timeout: jsonMillis(m.Timeout), Remediation: m.Remediation, Refs: m.Refs,
 			Status: res.Status, Message: res.Message,
-			Start: o.Start, Duration: jsonDuration(o.Duration), Waived: o.Waived, Abandoned: o.Abandoned,
+			Start: o.Start, Duration: jsonMillis(o.Duration), Waived: isWaived(o), Failing: r.Policy.Fails(o), Abandoned: o.Abandoned,
 		}
 		if res.Err != nil {
 			t := res.Err.Error()
 			jo.Error = &t
+			var pe *check.PanicError
+			if errors.As(res.Err, &pe) {
+				jo.Stack = pe.Stack
+			}
 		}
 		for _, f := range res.Findings {
 			jo.Findings = append(jo.Findings, jsonFinding{
@@ -217,8 +296,7 @@ func toJSON(r *check.Report) jsonReport {
 			})
 		}
 		if o.Waiver != nil {
-			w := jsonWaiver(*o.Waiver)
-			jo.Waiver = &w
+			jo.Waiver = &jsonApplied{jsonWaiver: jsonWaiver(o.Waiver.Waiver), State: o.Waiver.State.String(), Findings: o.Waiver.Findings}
 		}
 		doc.Outcomes[i] = jo
 	}
@@ -238,13 +316,13 @@ func toJSONWaivers(ws []check.Waiver) []jsonWaiver {
 // read again is the same.
 func (doc *jsonReport) report() *check.Report {
 	r := &check.Report{
-		Start:               canonicalTime(doc.Start),
-		Duration:            time.Duration(doc.Duration),
-		Strict:              doc.Strict,
-		AllowNothingChecked: doc.AllowNothingChecked,
-		Filtered:            doc.Filtered,
-		ExpiredWaivers:      fromJSONWaivers(doc.ExpiredWaivers),
-		UnmatchedWaivers:    fromJSONWaivers(doc.UnmatchedWaivers),
+		Start:            canonicalTime(doc.Start),
+		Duration:         time.Duration(doc.Duration),
+		Policy:           toJSONPolicy(check.Policy(doc.Policy)).policy(),
+		Filtered:         doc.Filtered,
+		StillRunning:     doc.StillRunning,
+		ExpiredWaivers:   fromJSONWaivers(doc.ExpiredWaivers),
+		UnmatchedWaivers: fromJSONWaivers(doc.UnmatchedWaivers),
 	}
 	if len(doc.Outcomes) > 0 {
 		r.Outcomes = make([]check.Outcome, len(doc.Outcomes))
@@ -252,17 +330,23 @@ func (doc *jsonReport) report() *check.Report {
 	for i, jo := range doc.Outcomes {
 		o := check.Outcome{
 			Meta: check.Meta{
-				ID: jo.ID, Title: jo.Title, Section: jo.Section, Item: jo.Item, Severity: jo.Severity,
+				ID: jo.ID, Target: jo.Target, Title: jo.Title, Section: jo.Section, Item: jo.Item, Severity: jo.Severity,
 				Tags: nilIfEmpty(jo.Tags), Timeout: time.Duration(jo.Timeout),
 				Remediation: jo.Remediation, Refs: nilIfEmpty(jo.Refs),
 			},
 			Result:    check.Result{Status: jo.Status, Message: jo.Message},
 			Start:     canonicalTime(jo.Start),
 			Duration:  time.Duration(jo.Duration),
-			Waived:    jo.Waived,
 			Abandoned: jo.Abandoned,
 		}
-		if jo.Error != nil {
+		switch {
+		case jo.Stack != "":
+			text := ""
+			if jo.Error != nil {
+				text = *jo.Error
+			}
+			o.Result.Err = panicErrorOf(text, jo.Stack)
+		case jo.Error != nil:
 			o.Result.Err = errors.New(*jo.Error)
 		}
 		if len(jo.Findings) > 0 {
@@ -275,13 +359,49 @@ func (doc *jsonReport) report() *check.Report {
 			}
 		}
 		if jo.Waiver != nil {
-			w := fromJSONWaiver(*jo.Waiver)
-			o.Waiver = &w
+			// An unknown state reads as zero: rendered, never waived.
+			st, _ := check.ParseWaiverState(jo.Waiver.State)
+			o.Waiver = &check.AppliedWaiver{Waiver: fromJSONWaiver(jo.Waiver.jsonWaiver), State: st, Findings: jo.Waiver.Findings}
 		}
 		r.Outcomes[i] = o
 	}
 	return r
 }
+
+// exactEnough reports whether the JSON number s is short, with a small
+// exponent, so that it is cheap to read exactly.
+func exactEnough(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	e, err := strconv.Atoi(s[i+1:])
+	return err == nil && e >= -30 && e <= 30
+}
+
+// panicErrorOf restores the error of a panicking check from its text and
+// stack: the *check.PanicError itself when its text reads back the same,
+// else an error with that text wrapping one.
+func panicErrorOf(text, stack string) error {
+	if v, ok := strings.CutPrefix(text, "panic: "); ok {
+		if pe := (&check.PanicError{Value: v, Stack: stack}); pe.Error() == text {
+			return pe
+		}
+	}
+	return &textError{text: text, err: &check.PanicError{Value: text, Stack: stack}}
+}
+
+// textError is an error with a given text wrapping another.
+type textError struct {
+	text string
+	err  error
+}
+
+func (e *textError) Error() string { return e.text }
+func (e *textError) Unwrap() error { return e.err }
 
 func fromJSONWaivers(ws []jsonWaiver) []check.Waiver {
 	if len(ws) == 0 {

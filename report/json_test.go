@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,14 +20,22 @@ import (
 )
 
 // errorsAsText returns a copy of r whose errors are errors.New of their
-// text, as ReadJSON returns them.
+// text, or for a panic a *check.PanicError with the panic's text and
+// stack, as ReadJSON returns them.
 func errorsAsText(r *check.Report) *check.Report {
 	c := *r
 	c.Outcomes = slices.Clone(r.Outcomes)
 	for i := range c.Outcomes {
-		if err := c.Outcomes[i].Result.Err; err != nil {
-			c.Outcomes[i].Result.Err = errors.New(err.Error())
+		err := c.Outcomes[i].Result.Err
+		if err == nil {
+			continue
 		}
+		var pe *check.PanicError
+		if errors.As(err, &pe) && strings.HasPrefix(err.Error(), "panic: ") {
+			c.Outcomes[i].Result.Err = &check.PanicError{Value: strings.TrimPrefix(err.Error(), "panic: "), Stack: pe.Stack}
+			continue
+		}
+		c.Outcomes[i].Result.Err = errors.New(err.Error())
 	}
 	return &c
 }
@@ -34,7 +43,7 @@ func errorsAsText(r *check.Report) *check.Report {
 func TestJSONRoundTrip(t *testing.T) {
 	want := fixture()
 	var buf bytes.Buffer
-	require.NoError(t, report.JSON(&buf, want))
+	require.NoError(t, report.JSON(&buf, want, report.Options{}))
 
 	got, err := report.ReadJSON(&buf)
 	require.NoError(t, err)
@@ -43,47 +52,70 @@ func TestJSONRoundTrip(t *testing.T) {
 	// What follows from the outcomes is the same after the trip.
 	assert.Equal(t, want.Counts(), got.Counts())
 	assert.Equal(t, want.Worst(), got.Worst())
-	assert.Equal(t, want.Err(check.SeverityHigh).Error(), got.Err(check.SeverityHigh).Error())
+	assert.Equal(t, want.Err().Error(), got.Err().Error())
+	assert.Equal(t, want.Passed(), got.Passed())
 }
 
 func TestJSONRoundTripEmpty(t *testing.T) {
-	for _, r := range []*check.Report{{}, {Start: fixedStart(), AllowNothingChecked: true, Strict: true}} {
+	for _, r := range []*check.Report{{}, {Start: fixedStart(), Policy: check.Policy{Threshold: check.SeverityHigh, AllowNothingChecked: true, Strict: true}}} {
 		var buf bytes.Buffer
-		require.NoError(t, report.JSON(&buf, r))
+		require.NoError(t, report.JSON(&buf, r, report.Options{}))
 		got, err := report.ReadJSON(&buf)
 		require.NoError(t, err)
-		assert.Equal(t, r, got)
+		want := *r
+		want.Policy.Threshold = max(want.Policy.Threshold, check.SeverityInfo) // the zero threshold reads as info
+		assert.Equal(t, &want, got)
+		assert.Equal(t, r.Passed(), got.Passed())
 	}
 }
 
 func TestJSONFields(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, report.JSON(&buf, fixture()))
+	require.NoError(t, report.JSON(&buf, fixture(), report.Options{}))
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &doc))
 
 	assert.Equal(t, "prodcheck/v1", doc["schema"])
 	assert.Equal(t, "2026-03-01T12:00:00Z", doc["start"], "times are RFC 3339")
-	assert.Equal(t, "1.5s", doc["duration"], "durations are Go duration strings")
+	assert.Equal(t, 1500.0, doc["duration_ms"], "durations are numbers of milliseconds")
+	assert.Equal(t, map[string]any{"threshold": "medium", "strict": false, "allow_nothing_checked": false}, doc["policy"])
 	assert.Equal(t, false, doc["passed"])
 	assert.Equal(t, "error", doc["worst"])
 	assert.Equal(t, map[string]any{
-		"total": 12.0, "pass": 2.0, "warn": 2.0, "fail": 5.0, "error": 2.0, "skip": 1.0, "waived": 2.0, "abandoned": 1.0,
+		"total": 13.0, "pass": 2.0, "warn": 2.0, "fail": 5.0, "error": 3.0, "skip": 1.0, "waived": 2.0, "abandoned": 1.0, "failing": 6.0,
 	}, doc["counts"])
 	assert.Equal(t, 2.0, doc["filtered"])
 
 	outcomes := doc["outcomes"].([]any)
-	require.Len(t, outcomes, 12)
+	require.Len(t, outcomes, 13)
+	byName := map[string]map[string]any{}
+	for _, o := range outcomes {
+		m := o.(map[string]any)
+		byName[m["id"].(string)] = m
+	}
 	tls := outcomes[5].(map[string]any)
 	assert.Equal(t, "security.tls.version", tls["id"])
+	assert.Equal(t, "api.example.com:443", tls["target"])
 	assert.Equal(t, "error", tls["status"])
 	assert.Equal(t, "high", tls["severity"])
 	assert.Equal(t, "dial tcp 10.0.0.5:443: connect: connection refused", tls["error"], "errors are strings")
-	assert.Equal(t, "5s", tls["duration"])
-	assert.Equal(t, "2026-12-31T00:00:00Z", tls["waiver"].(map[string]any)["expires"])
+	assert.Equal(t, 5000.0, tls["duration_ms"])
+	assert.Equal(t, true, tls["failing"])
+	assert.Equal(t, map[string]any{
+		"id": "security.tls.*", "target": "api.example.com:*", "reason": "internal endpoint", "approver": "cy",
+		"expires": "2026-12-31T00:00:00Z", "state": "not-applicable",
+	}, tls["waiver"], "the waiver decision, with its state")
+
+	assert.Equal(t, "partial", byName["postgres.ssl"]["waiver"].(map[string]any)["state"])
+	assert.Equal(t, 1.0, byName["postgres.ssl"]["waiver"].(map[string]any)["findings"])
+	assert.Equal(t, true, byName["docker.healthcheck"]["waived"])
+	assert.NotContains(t, byName["docker.healthcheck"], "failing", "a waived fail does not fail the run")
+	assert.NotContains(t, byName["team.oncall"], "failing", "a fail below the threshold does not fail the run")
+	assert.Equal(t, 5000.0, byName["docker.user.nonroot"]["timeout_ms"])
+	assert.Equal(t, fixturePanic().Stack, byName["team.runbook"]["stack"])
 
 	// Keys are snake_case and stable.
-	for _, k := range []string{"allow_nothing_checked", "expired_waivers", "unmatched_waivers"} {
+	for _, k := range []string{"expired_waivers", "unmatched_waivers"} {
 		assert.Contains(t, doc, k)
 	}
 	// HTML is not escaped, so messages stay readable.
@@ -95,7 +127,7 @@ func TestJSONPassed(t *testing.T) {
 		{Meta: check.Meta{ID: "a", Severity: check.SeverityLow}, Result: check.Pass("ok")},
 	}}
 	var buf bytes.Buffer
-	require.NoError(t, report.JSON(&buf, r))
+	require.NoError(t, report.JSON(&buf, r, report.Options{}))
 	assert.Contains(t, buf.String(), `"passed": true`)
 	assert.Contains(t, buf.String(), `"worst": "pass"`)
 }
@@ -107,7 +139,7 @@ func TestJSONInvalidEnum(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := report.JSON(&buf, r)
+			err := report.JSON(&buf, r, report.Options{})
 			require.Error(t, err)
 			assert.True(t, strings.HasPrefix(err.Error(), "report: json: "), err.Error())
 			assert.Zero(t, buf.Len(), "nothing is written on error")
@@ -132,8 +164,9 @@ func TestReadJSONErrors(t *testing.T) {
 		{"trailing data", `{"schema": "prodcheck/v1"} {}`, false, "decoding JSON report"},
 		{"bad status", `{"schema": "prodcheck/v1", "outcomes": [{"id": "a", "status": "green"}]}`, false, `unknown status "green"`},
 		{"bad severity", `{"schema": "prodcheck/v1", "outcomes": [{"id": "a", "severity": "urgent"}]}`, false, `unknown severity "urgent"`},
-		{"bad duration", `{"schema": "prodcheck/v1", "duration": "soon"}`, false, `duration`},
-		{"numeric duration", `{"schema": "prodcheck/v1", "duration": 1500}`, false, `decoding JSON report`},
+		{"bad duration", `{"schema": "prodcheck/v1", "duration_ms": "soon"}`, false, `duration`},
+		{"duration out of range", `{"schema": "prodcheck/v1", "duration_ms": 1e300}`, false, `out of range`},
+		{"bad policy", `{"schema": "prodcheck/v1", "policy": {"threshold": "urgent"}}`, false, `unknown severity "urgent"`},
 		{"bad time", `{"schema": "prodcheck/v1", "start": "yesterday"}`, false, `decoding JSON report`},
 	}
 	for _, tt := range tests {
@@ -168,7 +201,7 @@ func TestReadJSONLenient(t *testing.T) {
 	assert.Equal(t, check.StatusFail, o.Result.Status)
 	require.Error(t, o.Result.Err)
 	assert.Equal(t, "boom", o.Result.Err.Error())
-	assert.Equal(t, check.Counts{Fail: 1}, r.Counts())
+	assert.Equal(t, check.Counts{Fail: 1, Failing: 1}, r.Counts(), "the zero policy fails at every severity")
 }
 
 func TestReadJSONGarbage(t *testing.T) {
@@ -205,8 +238,10 @@ func FuzzJSONRoundTrip(f *testing.F) {
 	require.NoError(f, err)
 	f.Add(golden)
 	f.Add([]byte(`{"schema":"prodcheck/v1"}`))
-	f.Add([]byte(`{"schema":"prodcheck/v1","start":"2026-03-01T12:00:00.5+05:30","duration":"1h2m3.000000004s","outcomes":[{"id":"a","status":"unknown","severity":"","error":"","tags":[],"findings":[{}],"waiver":{}}],"expired_waivers":[{}]}`))
-	f.Add([]byte(`{"schema":"prodcheck/v1","start":"0001-01-01T01:00:00+01:00","outcomes":[{"start":"0001-01-01T00:00:00Z","timeout":"0s"}]}`))
+	f.Add([]byte(`{"schema":"prodcheck/v1","start":"2026-03-01T12:00:00.5+05:30","duration_ms":3723000.000004,"outcomes":[{"id":"a","status":"unknown","severity":"","error":"","tags":[],"findings":[{}],"waiver":{}}],"expired_waivers":[{}]}`))
+	f.Add([]byte(`{"schema":"prodcheck/v1","start":"0001-01-01T01:00:00+01:00","outcomes":[{"start":"0001-01-01T00:00:00Z","timeout_ms":0}]}`))
+	f.Add([]byte(`{"schema":"prodcheck/v1","policy":{"threshold":"high","strict":true},"outcomes":[{"id":"a","status":"error","error":"panic: x","stack":"f()\n\tf.go:1"},{"id":"b","status":"error","stack":"g()"},{"id":"c","status":"error","error":"load: panic: y","stack":"h()"}]}`))
+	f.Add([]byte(`{"schema":"prodcheck/v1","duration_ms":-9223372036854.775808,"outcomes":[{"duration_ms":1.0000005,"waiver":{"state":"partial","findings":2}}]}`))
 	f.Add([]byte(`{"schema":"prodcheck/v2"}`))
 	f.Add([]byte(`not json`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -217,18 +252,18 @@ func FuzzJSONRoundTrip(f *testing.F) {
 			return
 		}
 		var b1 bytes.Buffer
-		require.NoError(t, report.JSON(&b1, r1), "a report ReadJSON accepts must be writable")
+		require.NoError(t, report.JSON(&b1, r1, report.Options{}), "a report ReadJSON accepts must be writable")
 		r2, err := report.ReadJSON(bytes.NewReader(b1.Bytes()))
 		require.NoError(t, err, "JSON output must be readable:\n%s", b1.String())
 		require.Equal(t, r1, r2)
 		var b2 bytes.Buffer
-		require.NoError(t, report.JSON(&b2, r2))
+		require.NoError(t, report.JSON(&b2, r2, report.Options{}))
 		require.Equal(t, b1.String(), b2.String(), "the encoding is stable")
 		// Every renderer copes with whatever was read.
 		for _, render := range []func() error{
-			func() error { return report.Text(&bytes.Buffer{}, r2, report.TextOptions{Color: true}) },
-			func() error { return report.JUnit(&bytes.Buffer{}, r2) },
-			func() error { return report.Markdown(&bytes.Buffer{}, r2) },
+			func() error { return report.Text(&bytes.Buffer{}, r2, report.Options{Color: true}) },
+			func() error { return report.JUnit(&bytes.Buffer{}, r2, report.Options{}) },
+			func() error { return report.Markdown(&bytes.Buffer{}, r2, report.Options{}) },
 		} {
 			require.NoError(t, render())
 		}
@@ -236,11 +271,45 @@ func FuzzJSONRoundTrip(f *testing.F) {
 }
 
 func TestJSONDurationExact(t *testing.T) {
-	r := &check.Report{Duration: 1234567891 * time.Nanosecond}
-	var buf bytes.Buffer
-	require.NoError(t, report.JSON(&buf, r))
-	assert.Contains(t, buf.String(), `"duration": "1.234567891s"`)
-	got, err := report.ReadJSON(&buf)
-	require.NoError(t, err)
-	assert.Equal(t, r.Duration, got.Duration)
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{1234567891 * time.Nanosecond, `"duration_ms": 1234.567891`},
+		{1500 * time.Millisecond, `"duration_ms": 1500`},
+		{250 * time.Microsecond, `"duration_ms": 0.25`},
+		{1, `"duration_ms": 0.000001`},
+		{0, `"duration_ms": 0`},
+		{-1500 * time.Microsecond, `"duration_ms": -1.5`},
+		{math.MaxInt64, `"duration_ms": 9223372036854.775807`},
+		{math.MinInt64 + 1, `"duration_ms": -9223372036854.775807`},
+	}
+	for _, tt := range tests {
+		r := &check.Report{Duration: tt.d}
+		var buf bytes.Buffer
+		require.NoError(t, report.JSON(&buf, r, report.Options{}))
+		assert.Contains(t, buf.String(), tt.want)
+		got, err := report.ReadJSON(&buf)
+		require.NoError(t, err)
+		assert.Equal(t, r.Duration, got.Duration, "%v reads back exactly", tt.d)
+	}
+}
+
+func TestReadJSONMillis(t *testing.T) {
+	// Any JSON number reads, rounded to the nanosecond.
+	for in, want := range map[string]time.Duration{
+		`1500`:          1500 * time.Millisecond,
+		`1.5e3`:         1500 * time.Millisecond,
+		`0.0000004`:     0,
+		`0.0000005`:     time.Nanosecond,
+		`-0.0000005`:    -time.Nanosecond,
+		`12.3456789`:    12345679 * time.Nanosecond,
+		`2E-3`:          2 * time.Microsecond,
+		`86400000`:      24 * time.Hour,
+		`0.999999999e3`: 999999999 * time.Nanosecond,
+	} {
+		r, err := report.ReadJSON(strings.NewReader(`{"schema": "prodcheck/v1", "duration_ms": ` + in + `}`))
+		require.NoError(t, err, in)
+		assert.Equal(t, want, r.Duration, in)
+	}
 }

@@ -5,19 +5,26 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prodcheck/prodcheck/check"
 )
 
 // JUnit writes r as JUnit XML: a <testsuites> root with the totals, one
 // <testsuite> per section in first-seen order ("Other" for outcomes without
-// one), and one <testcase> per check, named by its ID, with the section as
-// classname and its duration in seconds. See the package documentation for
-// how statuses map to JUnit.
-func JUnit(w io.Writer, r *check.Report) error {
+// one) carrying the run's policy as a property, and one <testcase> per
+// check, named by [check.Meta.Name] ("id [target]"), with the section as
+// classname, its duration in seconds, and the file and line of its first
+// located finding.
+//
+// A <failure> or <error> means exactly that the outcome fails the run
+// under the recorded policy ([check.Policy.Fails]): a Fail below the
+// threshold or a Warn that is not strict is a passing testcase whose
+// properties and <system-out> say so. See the package documentation for
+// the whole mapping. Of opts, only MaxFindings applies.
+func JUnit(w io.Writer, r *check.Report, opts Options) error {
 	if r == nil {
 		return nilReport("junit")
 	}
@@ -27,11 +34,12 @@ func JUnit(w io.Writer, r *check.Report) error {
 		stamp = r.Start.UTC().Format(time.RFC3339)
 	}
 	root.Timestamp = stamp
-	for _, g := range bySection(r) {
-		s := junitSuite{Name: g.key, Timestamp: stamp}
+	policy := &junitProperties{Props: []junitProperty{{"prodcheck.policy", r.Policy.String()}}}
+	for _, g := range bySection(r.Outcomes) {
+		s := junitSuite{Name: xmlText(g.key), Timestamp: stamp, Properties: policy}
 		var total time.Duration
 		for _, o := range g.outcomes {
-			tc := junitCaseOf(r, o, g.key)
+			tc := junitCaseOf(r.Policy, o, s.Name, opts)
 			switch {
 			case tc.Failure != nil:
 				s.Failures++
@@ -75,24 +83,37 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr,omitempty"`
-	Cases     []junitCase `xml:"testcase"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Skipped    int              `xml:"skipped,attr"`
+	Time       string           `xml:"time,attr"`
+	Timestamp  string           `xml:"timestamp,attr,omitempty"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Cases      []junitCase      `xml:"testcase"`
+}
+
+type junitProperties struct {
+	Props []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-	SystemOut *junitText    `xml:"system-out,omitempty"`
+	Name       string           `xml:"name,attr"`
+	Classname  string           `xml:"classname,attr"`
+	Time       string           `xml:"time,attr"`
+	File       string           `xml:"file,attr,omitempty"`
+	Line       int              `xml:"line,attr,omitempty"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Failure    *junitProblem    `xml:"failure,omitempty"`
+	Error      *junitProblem    `xml:"error,omitempty"`
+	Skipped    *junitSkipped    `xml:"skipped,omitempty"`
+	SystemOut  *junitText       `xml:"system-out,omitempty"`
 }
 
 type junitProblem struct {
@@ -109,48 +130,88 @@ type junitText struct {
 	Text string `xml:",cdata"`
 }
 
-func junitCaseOf(r *check.Report, o check.Outcome, section string) junitCase {
-	tc := junitCase{Name: o.Meta.ID, Classname: section, Time: seconds(o.Duration)}
-	msg := o.Result.Message
+// junitCaseOf maps o to a testcase. Whether it is a <failure> or an
+// <error> is decided by the policy alone.
+func junitCaseOf(p check.Policy, o check.Outcome, section string, opts Options) junitCase {
+	tc := junitCase{Name: xmlText(oneLine(o.Meta.Name())), Classname: section, Time: seconds(o.Duration)}
+	if loc, ok := firstLocated(o.Result.Findings); ok {
+		tc.File, tc.Line = xmlText(oneLine(loc.File)), max(loc.Line, 0)
+	}
+	failing := p.Fails(o)
+	props := []junitProperty{
+		{"prodcheck.id", o.Meta.ID},
+		{"prodcheck.status", statusName(o)},
+		{"prodcheck.severity", o.Meta.Severity.String()},
+		{"prodcheck.failing", strconv.FormatBool(failing)},
+	}
+	if o.Meta.Target != "" {
+		props = append(props, junitProperty{"prodcheck.target", o.Meta.Target})
+	}
+	if o.Waiver != nil {
+		props = append(props, junitProperty{"prodcheck.waiver", o.Waiver.State.String()})
+	}
+	if o.Abandoned {
+		props = append(props, junitProperty{"prodcheck.abandoned", "true"})
+	}
+	for i := range props {
+		props[i].Value = xmlText(oneLine(props[i].Value))
+	}
+	tc.Properties = &junitProperties{Props: props}
+
+	msg := xmlText(oneLine(o.Result.Message))
+	body := func() string { return xmlText(junitBody(p, o, opts)) }
 	switch {
-	case isError(o):
+	case failing && isError(o):
 		typ := "error"
 		if o.Abandoned {
 			typ = "abandoned"
 		}
-		tc.Error = &junitProblem{Message: msg, Type: typ, Body: xmlText(junitBody(r, o))}
+		tc.Error = &junitProblem{Message: msg, Type: typ, Body: body()}
+	case failing:
+		tc.Failure = &junitProblem{Message: msg, Type: o.Meta.Severity.String(), Body: body()}
 	case isWaived(o):
-		tc.Skipped = &junitSkipped{Message: waiverNote(r, o)}
-		tc.SystemOut = &junitText{xmlText(junitBody(r, o))}
-	case o.Result.Status == check.StatusFail:
-		tc.Failure = &junitProblem{Message: msg, Type: o.Meta.Severity.String(), Body: xmlText(junitBody(r, o))}
+		tc.Skipped = &junitSkipped{Message: xmlText(oneLine(waiverNote(o)))}
+		tc.SystemOut = &junitText{body()}
 	case o.Result.Status == check.StatusSkip:
 		tc.Skipped = &junitSkipped{Message: msg}
-	default: // Pass, Warn
-		tc.SystemOut = &junitText{xmlText(junitBody(r, o))}
+	default: // Pass, and a Fail or Warn that does not fail the run
+		tc.SystemOut = &junitText{body()}
 	}
 	return tc
 }
 
-// junitBody is the text under a testcase: status, ID, severity and
-// message, then findings, error, waiver and remediation, one per line.
-func junitBody(r *check.Report, o check.Outcome) string {
+var junitFindingStyle = findingStyle{
+	text:   func(s string) string { return s },
+	code:   func(s string) string { return s },
+	waived: "(waived)",
+}
+
+// junitBody is the text under a testcase: status, name, severity and
+// message, whether it fails the run, then findings, error, stack, waiver
+// and remediation, one per line.
+func junitBody(p check.Policy, o check.Outcome, opts Options) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s (%s): %s\n", statusName(o), o.Meta.ID, o.Meta.Severity, o.Result.Message)
-	for _, f := range o.Result.Findings {
-		b.WriteString("- " + f.String())
-		if f.Waived {
-			b.WriteString(" (waived)")
-		}
-		b.WriteByte('\n')
+	fmt.Fprintf(&b, "%s: %s (%s): %s\n", statusName(o), o.Meta.Name(), o.Meta.Severity, o.Result.Message)
+	if s := o.Result.Status; !p.Fails(o) && !isWaived(o) && (s == check.StatusFail || s == check.StatusWarn) {
+		b.WriteString("does not fail the run (policy: " + p.String() + ")\n")
+	}
+	fl := listFindings(o.Result.Findings, opts.maxFindings())
+	for _, g := range fl.groups {
+		b.WriteString("- " + fl.line(g, junitFindingStyle) + "\n")
+	}
+	if fl.more > 0 {
+		b.WriteString("- " + moreText(fl.more) + "\n")
 	}
 	if e := errText(o.Result); e != "" {
 		b.WriteString("error: " + e + "\n")
 	}
+	if st := panicStack(o.Result); st != "" {
+		b.WriteString("stack:\n" + st + "\n")
+	}
 	if o.Abandoned {
 		b.WriteString("abandoned: the check ignored its deadline and was left running\n")
 	}
-	if note := waiverNote(r, o); note != "" {
+	if note := waiverNote(o); note != "" {
 		b.WriteString(note + "\n")
 	}
 	if showRemediation(o) {
@@ -162,37 +223,7 @@ func junitBody(r *check.Report, o check.Outcome) string {
 // seconds renders d in seconds with millisecond precision: "1.234".
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
-// xmlText replaces what XML 1.0 cannot carry (most control characters,
-// invalid UTF-8) with U+FFFD, for text written as CDATA, which
-// encoding/xml does not escape.
-func xmlText(s string) string {
-	ok := utf8.ValidString(s)
-	for _, r := range s {
-		if !xmlChar(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n == 1) || !xmlChar(r) {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-// xmlChar reports whether r is a Char of XML 1.0.
-func xmlChar(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D ||
-		r >= 0x20 && r <= 0xD7FF ||
-		r >= 0xE000 && r <= 0xFFFD ||
-		r >= 0x10000 && r <= 0x10FFFF
-}
+// xmlText neutralises s (see neutralize), which also leaves only
+// characters that XML 1.0 can carry, for text written as CDATA (which
+// encoding/xml does not escape) or as attributes.
+func xmlText(s string) string { return neutralize(s) }

@@ -9,53 +9,112 @@ import (
 	"github.com/prodcheck/prodcheck/check"
 )
 
-// mdMaxFindings bounds the findings listed under one check in Markdown.
-const mdMaxFindings = 10
-
 // Markdown writes r as the checklist it checked, ready for a pull-request
-// comment: a summary line, then the sections as headings (the parts of
-// Meta.Section separated by " / " become ##, ###, ... headings), and under
-// each the checklist lines (Meta.Item; the Title, or the ID, for a check
-// without one) as task-list items.
+// comment. It leads with the summary (the verdict under the run's policy,
+// the counts, and the checks that fail the run, most severe first), then
+// the sections as headings (the parts of Meta.Section separated by " / "
+// become ##, ###, ... headings), ordered as [Options].Order says, and
+// under each the checklist lines (Meta.Item; the Title, or the ID, for a
+// check without one) as task-list items.
 //
-// A line is ticked, "- [x] item", only when every check serving it passed.
-// Otherwise it is "- [ ] item", annotated "(waived)" when waivers account
-// for all its problems or "(skipped)" when its only non-passing checks
-// skipped, with a sub-item for each check that did not pass: ID, status,
-// severity and message, up to ten findings with their locations, the error,
-// the waiver and the remediation.
+// A line is ticked, "- [x] item", only when every check serving it passed
+// with no finding. Otherwise it is "- [ ] item", annotated "(waived)" when
+// waivers account for all its problems or "(skipped)" when its only
+// non-passing checks skipped, with a sub-item for each check that did not
+// pass: its name (ID and target), status, severity and message, its
+// findings (collapsed and capped, see [Options].MaxFindings), the error, a
+// panic's stack in a collapsed block, the waiver and the remediation.
+// Expired and unmatched waivers close the comment.
+//
+// The comment is capped at [Options].MaxSize bytes: what does not fit is
+// left out, a whole checklist line at a time, and a closing note says how
+// many checks and bytes were left out and where the full report is
+// ([Options].FullReport).
 //
 // Section, Item and Title are Markdown from the checklist and appear as
-// written; messages, findings, errors and waiver reasons come from the
-// deployment and are escaped.
-func Markdown(w io.Writer, r *check.Report) error {
+// written (neutralised, see the package documentation); messages,
+// findings, errors, targets and waiver reasons come from the deployment
+// and are escaped, with @mentions and issue references put in code spans
+// so that a comment neither notifies nor links anyone.
+func Markdown(w io.Writer, r *check.Report, opts Options) error {
 	if r == nil {
 		return nilReport("markdown")
 	}
-	var b strings.Builder
-	c := r.Counts()
-	b.WriteString("**prodcheck**: ")
-	if c.Total() == 0 {
-		b.WriteString("no checks ran")
-	} else {
-		fmt.Fprintf(&b, "%s: %s", plural(c.Total(), "check", "checks"), countsText(c))
+	s := summarize(r)
+	var blocks []mdBlock
+	add := func(text string, checks int) { blocks = append(blocks, mdBlock{text, checks}) }
+
+	add(fmt.Sprintf("**prodcheck: %s**: %s\n\n%s\n", s.word(), mdEscape(s.verdict()), mdEscape(s.countsLine(nil))), 0)
+	if len(s.failing) > 0 {
+		var b strings.Builder
+		b.WriteString("\n**Failing, most severe first:**\n\n")
+		for _, o := range s.failing[:min(len(s.failing), summaryWorst)] {
+			b.WriteString("- " + mdCheckLine(o) + "\n")
+		}
+		if more := len(s.failing) - summaryWorst; more > 0 {
+			fmt.Fprintf(&b, "- … and %d more\n", more)
+		}
+		add(b.String(), 0)
 	}
-	if r.Filtered > 0 {
-		fmt.Fprintf(&b, "; %d filtered out", r.Filtered)
-	}
-	b.WriteString("\n")
 
 	root := &mdNode{}
-	for _, o := range r.Outcomes {
+	for _, o := range ordered(r, opts) {
 		root.add(o)
 	}
 	for _, n := range root.children {
-		n.render(&b, r, 0)
+		n.render(add, opts, 0)
 	}
+	mdWaivers(add, "Expired waivers", r.ExpiredWaivers)
+	mdWaivers(add, "Unmatched waivers", r.UnmatchedWaivers)
+	return write(w, "markdown", []byte(mdCap(blocks, len(r.Outcomes), opts)))
+}
 
-	mdWaivers(&b, "Expired waivers", r.ExpiredWaivers)
-	mdWaivers(&b, "Unmatched waivers", r.UnmatchedWaivers)
-	return write(w, "markdown", []byte(b.String()))
+// An mdBlock is a piece of the comment that is kept or left out whole: the
+// summary, a heading, a checklist line with its checks, a waiver list.
+type mdBlock struct {
+	text   string
+	checks int // outcomes it shows
+}
+
+// mdCap joins blocks, leaving out the blocks from the first that does not
+// fit in opts.MaxSize, and says so in a closing note.
+func mdCap(blocks []mdBlock, total int, opts Options) string {
+	limit := opts.MaxSize
+	if limit == 0 {
+		limit = defaultMaxSize
+	}
+	size := 0
+	for _, bl := range blocks {
+		size += len(bl.text)
+	}
+	var b strings.Builder
+	if limit < 0 || size <= limit {
+		for _, bl := range blocks {
+			b.WriteString(bl.text)
+		}
+		return b.String()
+	}
+	note := func(checks, bytes int) string {
+		where := "render the report as text or JSON to see all of it."
+		if full := mdLine(opts.FullReport); full != "" {
+			where = "the full report is at " + full + "."
+		}
+		return fmt.Sprintf("\n---\n\n_This comment was cut to stay under GitHub's size limit: %d of %d checks (%s) are left out; %s_\n",
+			checks, total, plural(bytes, "byte", "bytes"), where)
+	}
+	// Reserve room for the note with the largest numbers it can hold.
+	budget := limit - len(note(total, size))
+	kept, i := 0, 0
+	for ; i < len(blocks) && kept+len(blocks[i].text) <= budget; i++ {
+		b.WriteString(blocks[i].text)
+		kept += len(blocks[i].text)
+	}
+	left := 0
+	for _, bl := range blocks[i:] {
+		left += bl.checks
+	}
+	b.WriteString(note(left, size-kept))
+	return b.String()
 }
 
 // mdNode is a section of the checklist: its own items and its subsections,
@@ -121,39 +180,45 @@ func itemLabel(m check.Meta) string {
 	return codeSpan(m.ID)
 }
 
-func (n *mdNode) render(b *strings.Builder, r *check.Report, depth int) {
-	fmt.Fprintf(b, "\n%s %s\n", strings.Repeat("#", min(depth+2, 6)), mdLine(n.name))
+func (n *mdNode) render(add func(string, int), opts Options, depth int) {
+	heading := fmt.Sprintf("\n%s %s\n", strings.Repeat("#", min(depth+2, 6)), mdLine(n.name))
 	if len(n.items) > 0 {
-		b.WriteByte('\n')
+		heading += "\n"
 	}
+	add(heading, 0)
 	for _, it := range n.items {
-		mdItem(b, r, it)
+		add(mdItem(it, opts), len(it.outcomes))
 	}
 	for _, c := range n.children {
-		c.render(b, r, depth+1)
+		c.render(add, opts, depth+1)
 	}
 }
 
-func mdItem(b *strings.Builder, r *check.Report, it group) {
+// mdPassed reports whether o ticks its line: a Pass with no finding.
+func mdPassed(o check.Outcome) bool {
+	return o.Result.Status == check.StatusPass && len(o.Result.Findings) == 0
+}
+
+func mdItem(it group, opts Options) string {
 	passed, problem, waived, skipped := true, false, false, false
 	for _, o := range it.outcomes {
-		s := o.Result.Status
-		if s == check.StatusPass {
+		if mdPassed(o) {
 			continue
 		}
 		passed = false
 		switch {
 		case isWaived(o):
 			waived = true
-		case s == check.StatusSkip:
+		case o.Result.Status == check.StatusSkip:
 			skipped = true
 		default:
 			problem = true
 		}
 	}
+	var b strings.Builder
 	if passed {
-		fmt.Fprintf(b, "- [x] %s\n", it.key)
-		return
+		fmt.Fprintf(&b, "- [x] %s\n", it.key)
+		return b.String()
 	}
 	note := ""
 	switch {
@@ -163,15 +228,18 @@ func mdItem(b *strings.Builder, r *check.Report, it group) {
 	case skipped:
 		note = " _(skipped)_"
 	}
-	fmt.Fprintf(b, "- [ ] %s%s\n", it.key, note)
+	fmt.Fprintf(&b, "- [ ] %s%s\n", it.key, note)
 	for _, o := range it.outcomes {
-		if o.Result.Status != check.StatusPass {
-			mdCheck(b, r, o)
+		if !mdPassed(o) {
+			mdCheck(&b, o, opts)
 		}
 	}
+	return b.String()
 }
 
-func mdCheck(b *strings.Builder, r *check.Report, o check.Outcome) {
+// mdCheckLine names a check with its status, severity and message:
+// "`id [target]` **fail** (high): message".
+func mdCheckLine(o check.Outcome) string {
 	status := statusName(o)
 	if isWaived(o) {
 		status += ", waived"
@@ -179,23 +247,36 @@ func mdCheck(b *strings.Builder, r *check.Report, o check.Outcome) {
 	if o.Abandoned {
 		status += ", abandoned"
 	}
-	fmt.Fprintf(b, "  - %s **%s** (%s)", codeSpan(o.Meta.ID), status, o.Meta.Severity)
+	s := fmt.Sprintf("%s **%s** (%s)", codeSpan(o.Meta.Name()), status, o.Meta.Severity)
 	if msg := mdText(o.Result.Message); msg != "" {
-		b.WriteString(": " + msg)
+		s += ": " + msg
 	}
-	b.WriteByte('\n')
+	return s
+}
+
+var mdFindingStyle = findingStyle{
+	text:   func(s string) string { return mdProse(mdLine(s)) },
+	code:   codeSpan,
+	waived: "_(waived)_",
+}
+
+func mdCheck(b *strings.Builder, o check.Outcome, opts Options) {
+	b.WriteString("  - " + mdCheckLine(o) + "\n")
 	sub := func(s string) { b.WriteString("    - " + s + "\n") }
-	fs := o.Result.Findings
-	for _, f := range fs[:min(len(fs), mdMaxFindings)] {
-		sub(mdFinding(f))
+	fl := listFindings(o.Result.Findings, opts.maxFindings())
+	for _, g := range fl.groups {
+		sub(mdLeading(fl.line(g, mdFindingStyle)))
 	}
-	if more := len(fs) - mdMaxFindings; more > 0 {
-		sub(fmt.Sprintf("… and %s", plural(more, "more finding", "more findings")))
+	if fl.more > 0 {
+		sub(moreText(fl.more))
 	}
 	if e := errText(o.Result); e != "" {
 		sub("Error: " + mdText(e))
 	}
-	if note := waiverNote(r, o); note != "" {
+	if st := panicStack(o.Result); st != "" {
+		sub("<details><summary>Stack</summary>\n\n" + codeBlock(neutralize(st), "      ") + "\n      </details>")
+	}
+	if note := waiverNote(o); note != "" {
 		sub(mdText(upperFirst(note)))
 	}
 	if showRemediation(o) {
@@ -203,57 +284,50 @@ func mdCheck(b *strings.Builder, r *check.Report, o check.Outcome) {
 	}
 }
 
-// mdFinding renders f as "`location`: message (expected `x`, found `y`)".
-func mdFinding(f check.Finding) string {
+// codeBlock renders s as a fenced code block, every line indented by
+// indent, with a fence longer than any run of backticks in s.
+func codeBlock(s, indent string) string {
+	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
 	var b strings.Builder
-	if loc := f.Location.String(); loc != "" {
-		b.WriteString(codeSpan(loc) + ": ")
-		b.WriteString(mdEscape(mdLine(f.Message)))
-	} else {
-		b.WriteString(mdText(f.Message))
+	b.WriteString(indent + fence + "text\n")
+	for line := range strings.SplitSeq(s, "\n") {
+		b.WriteString(indent + line + "\n")
 	}
-	switch {
-	case f.Expected != "" && f.Actual != "":
-		fmt.Fprintf(&b, " (expected %s, found %s)", codeSpan(f.Expected), codeSpan(f.Actual))
-	case f.Expected != "":
-		fmt.Fprintf(&b, " (expected %s)", codeSpan(f.Expected))
-	case f.Actual != "":
-		fmt.Fprintf(&b, " (found %s)", codeSpan(f.Actual))
-	}
-	if f.Waived {
-		b.WriteString(" _(waived)_")
-	}
+	b.WriteString(indent + fence + "\n")
 	return b.String()
 }
 
-func mdWaivers(b *strings.Builder, title string, ws []check.Waiver) {
+func longestRun(s string, c rune) int {
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == c {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
+func mdWaivers(add func(string, int), title string, ws []check.Waiver) {
 	if len(ws) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n**%s**\n\n", title)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n**%s**\n\n", title)
 	for _, w := range ws {
-		fmt.Fprintf(b, "- %s: %s\n", codeSpan(w.ID), mdEscape(mdLine(waiverText(w))))
+		fmt.Fprintf(&b, "- %s: %s\n", codeSpan(w.ID), mdProse(mdLine(waiverText(w))))
 	}
+	add(b.String(), 0)
 }
 
-// mdLine makes s one line of valid UTF-8: line breaks and tabs become
-// spaces, other control characters U+FFFD.
-func mdLine(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\r' || r == '\n' || r == '\t':
-			return ' '
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
-			return utf8.RuneError
-		}
-		return r
-	}, strings.TrimSpace(s))
-}
+// mdLine makes s one line, neutralised (see neutralize).
+func mdLine(s string) string { return neutralize(oneLine(s)) }
 
-// mdText is s on one line with Markdown escaped, safe at the start of a
-// list item.
-func mdText(s string) string { return mdLeading(mdEscape(mdLine(s))) }
+// mdText is s on one line as Markdown prose (see mdProse), safe at the
+// start of a list item.
+func mdText(s string) string { return mdLeading(mdProse(mdLine(s))) }
 
 // mdEscape escapes the characters that would make s Markdown or HTML:
 // emphasis, code, links, images, HTML tags and entities, tables and
@@ -290,23 +364,14 @@ func mdLeading(s string) string {
 	return s
 }
 
-// codeSpan renders s as inline code, with a fence longer than any run of
-// backticks in s.
+// codeSpan renders s, on one line and neutralised, as inline code, with a
+// fence longer than any run of backticks in s.
 func codeSpan(s string) string {
 	s = mdLine(s)
 	if s == "" {
 		return ""
 	}
-	run, longest := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		s = " " + s + " "
 	}

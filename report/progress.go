@@ -53,14 +53,12 @@ func NewProgressLine(w io.Writer, opts ProgressOptions) *ProgressLine {
 func (p *ProgressLine) Update(pr check.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if pr.Outcome.Failing(check.SeverityInfo, false) {
-		p.failing++
-	}
+	p.failing = pr.Failing // decided by the run's policy
 	if p.opts.Now().Sub(p.start) < p.opts.Delay {
 		return
 	}
 	p.shown = true
-	fmt.Fprintf(p.w, "\r\x1b[K  %d/%d checks done, %d failing (last: %s)", pr.Done, pr.Total, p.failing, cleanTerm(pr.Outcome.Meta.ID))
+	fmt.Fprintf(p.w, "\r\x1b[K  %d/%d checks done, %d failing (last: %s)", pr.Done, pr.Total, p.failing, oneLine(neutralize(pr.Outcome.Meta.Name())))
 }
 
 // Clear erases the line if it was drawn.

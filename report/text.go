@@ -2,33 +2,21 @@ package report
 
 import (
 	"fmt"
-	"golang.org/x/term"
 	"io"
 	"os"
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/term"
+
 	"github.com/prodcheck/prodcheck/check"
 )
-
-// TextOptions configures [Text]. The zero value renders without colour,
-// with timings and with every finding.
-type TextOptions struct {
-	// Color adds ANSI colours. Use [ColorAuto] to decide for a terminal.
-	Color bool
-	// NoTimings leaves out every duration (per check and for the run), for
-	// output that does not change from run to run.
-	NoTimings bool
-	// MaxFindings bounds the findings listed under one check, followed by
-	// "... and N more"; 0 or less lists them all.
-	MaxFindings int
-}
 
 // ColorAuto reports whether output to f should be coloured: f is a
 // terminal (isatty), NO_COLOR is unset or empty, and TERM is
 // not "dumb". getenv looks up environment variables; nil means os.Getenv.
 //
-//	opts := report.TextOptions{Color: report.ColorAuto(os.Stdout, nil)}
+//	opts := report.Options{Color: report.ColorAuto(os.Stdout, nil)}
 func ColorAuto(f *os.File, getenv func(string) string) bool {
 	if f == nil {
 		return false
@@ -53,41 +41,51 @@ const (
 	sgrError  = "1;31"
 )
 
-// Text writes r for a terminal: the outcomes grouped by section in
-// first-seen order (outcomes without a section under "Other"), one line per
-// check with a mark, its ID, severity and message, then its findings,
-// error, waiver and remediation indented beneath, and a closing summary
-// with the counts, the duration, and the expired and unmatched waivers.
+// Text writes r for a person at a terminal. It leads with a summary: the
+// verdict under the run's policy (PASSED or FAILED, and why), the counts,
+// and the checks that fail the run, most severe first. Then come the
+// outcomes grouped by section (see [Order]; outcomes without a section
+// under "Other"), one line per check with a mark, its name (ID and
+// target), severity and message, and indented beneath it its findings
+// (collapsed and capped, see [Options].MaxFindings), error, panic stack,
+// waiver and remediation. It closes with the verdict and counts on one
+// line, and the expired and unmatched waivers.
 //
 // The marks are ✓ pass, ✗ fail, ! warn, - skip, E error, and ~ for a
-// waived failure or warning. Text from results is printed with control
-// characters escaped (\x1b), so a result cannot drive the terminal.
-func Text(w io.Writer, r *check.Report, opts TextOptions) error {
+// waived failure or warning. Text from results is neutralised (see the
+// package documentation), so a result can neither drive the terminal nor
+// reorder what is shown.
+func Text(w io.Writer, r *check.Report, opts Options) error {
 	if r == nil {
 		return nilReport("text")
 	}
-	t := &textWriter{opts: opts}
+	t := &textWriter{opts: opts, policy: r.Policy}
 	for _, o := range r.Outcomes {
-		t.idWidth = max(t.idWidth, utf8.RuneCountInString(o.Meta.ID))
+		t.nameWidth = max(t.nameWidth, min(utf8.RuneCountInString(neutralize(o.Meta.Name())), maxNameWidth))
 	}
-	for i, g := range bySection(r) {
-		if i > 0 {
-			t.b.WriteByte('\n')
-		}
-		t.b.WriteString(t.color(sgrBold, cleanTerm(g.key)))
+	s := summarize(r)
+	t.head(s, r)
+	for _, g := range bySection(ordered(r, opts)) {
+		t.b.WriteByte('\n')
+		t.b.WriteString(t.color(sgrBold, oneLine(neutralize(g.key))))
 		t.b.WriteByte('\n')
 		for _, o := range g.outcomes {
-			t.outcome(r, o)
+			t.outcome(o)
 		}
 	}
-	t.summary(r)
+	t.tail(s, r)
 	return write(w, "text", []byte(t.b.String()))
 }
 
+// maxNameWidth caps the column of check names, so that one long target
+// does not push every line to the right.
+const maxNameWidth = 40
+
 type textWriter struct {
-	opts    TextOptions
-	b       strings.Builder
-	idWidth int
+	opts      Options
+	policy    check.Policy
+	b         strings.Builder
+	nameWidth int
 }
 
 const (
@@ -121,60 +119,143 @@ func (t *textWriter) mark(o check.Outcome) string {
 	}
 }
 
-func (t *textWriter) outcome(r *check.Report, o check.Outcome) {
-	id := cleanTerm(o.Meta.ID)
-	pad := max(t.idWidth-utf8.RuneCountInString(id), 0)
-	fmt.Fprintf(&t.b, "%s%s %s%s  %-8s  ", textIndent, t.mark(o), id, strings.Repeat(" ", pad), o.Meta.Severity)
-	line := o.Result.Message
-	var tags []string
-	if isWaived(o) {
-		tags = append(tags, "waived "+o.Result.Status.String())
+// verdictWord is PASSED or FAILED, coloured.
+func (t *textWriter) verdictWord(s summary) string {
+	if s.passed {
+		return t.color(sgrBold+";"+sgrGreen, s.word())
 	}
-	if o.Abandoned {
-		tags = append(tags, "abandoned")
-	}
-	if !t.opts.NoTimings && !o.Start.IsZero() {
-		tags = append(tags, fmtDuration(o.Duration))
-	}
-	if len(tags) > 0 {
-		if line != "" {
-			line += " "
-		}
-		line += "(" + strings.Join(tags, ", ") + ")"
-	}
-	t.lines(textSubIndent, cleanTerm(line))
+	return t.color(sgrError, s.word())
+}
 
-	fs := o.Result.Findings
-	limit := len(fs)
-	if t.opts.MaxFindings > 0 {
-		limit = min(limit, t.opts.MaxFindings)
-	}
-	for _, f := range fs[:limit] {
-		s := "- " + f.String()
-		if f.Waived {
-			s += " (waived)"
+// counts is the shared counts line, coloured, with the run's duration.
+func (t *textWriter) counts(s summary, r *check.Report) string {
+	line := s.countsLine(func(p countPart) string {
+		if p.n == 0 {
+			return p.text
 		}
-		t.b.WriteString(textSubIndent)
-		t.lines(textSubIndent+"  ", cleanTerm(s))
+		switch p.kind {
+		case "pass":
+			return t.color(sgrGreen, p.text)
+		case "warn":
+			return t.color(sgrYellow, p.text)
+		case "fail":
+			return t.color(sgrRed, p.text)
+		case "error", "abandoned":
+			return t.color(sgrError, p.text)
+		case "waived":
+			return t.color(sgrCyan, p.text)
+		}
+		return p.text
+	})
+	if !t.opts.NoTimings {
+		line += " in " + fmtDuration(r.Duration)
 	}
-	if more := len(fs) - limit; more > 0 {
-		fmt.Fprintf(&t.b, "%s- ... and %d more\n", textSubIndent, more)
+	return line
+}
+
+// head writes the summary that leads the report.
+func (t *textWriter) head(s summary, r *check.Report) {
+	t.b.WriteString(t.verdictWord(s) + ": " + s.verdict() + "\n")
+	t.b.WriteString(t.counts(s, r) + "\n")
+	if len(s.failing) == 0 {
+		return
 	}
-	if e := errText(o.Result); e != "" {
-		t.b.WriteString(textSubIndent)
-		t.lines(textSubIndent+"  ", cleanTerm("error: "+e))
+	t.b.WriteString("Failing, most severe first:\n")
+	for _, o := range s.failing[:min(len(s.failing), summaryWorst)] {
+		t.b.WriteString(t.checkLine(o, false))
+		t.b.WriteByte('\n')
 	}
-	if note := waiverNote(r, o); note != "" {
-		t.b.WriteString(textSubIndent)
-		t.lines(textSubIndent+"  ", t.color(sgrCyan, cleanTerm(note)))
-	}
-	if showRemediation(o) {
-		t.b.WriteString(textSubIndent)
-		t.lines(textSubIndent+"  ", cleanTerm("fix: "+o.Meta.Remediation))
+	if more := len(s.failing) - summaryWorst; more > 0 {
+		fmt.Fprintf(&t.b, "%s  … and %d more\n", textIndent, more)
 	}
 }
 
-// lines writes s, already cleaned, indenting its continuation lines.
+// tail closes the report: the verdict and counts on one line (for a
+// report that has outcomes to scroll past), then the expired and
+// unmatched waivers.
+func (t *textWriter) tail(s summary, r *check.Report) {
+	if len(r.Outcomes) > 0 {
+		t.b.WriteString("\n" + t.verdictWord(s) + ": " + t.counts(s, r) + "\n")
+	}
+	for _, w := range r.ExpiredWaivers {
+		t.b.WriteString(t.color(sgrYellow, "expired waiver: ") + oneLine(neutralize(w.String())) + "\n")
+	}
+	for _, w := range r.UnmatchedWaivers {
+		t.b.WriteString(t.color(sgrYellow, "unmatched waiver: ") + oneLine(neutralize(w.String())) + "\n")
+	}
+}
+
+// checkLine is the line naming a check: mark, name, severity and the
+// first line of the message, with the tags in brackets when withTags.
+func (t *textWriter) checkLine(o check.Outcome, withTags bool) string {
+	name := oneLine(neutralize(o.Meta.Name()))
+	pad := max(t.nameWidth-utf8.RuneCountInString(name), 0)
+	line := o.Result.Message
+	if withTags {
+		var tags []string
+		if isWaived(o) {
+			tags = append(tags, "waived "+o.Result.Status.String())
+		}
+		if o.Result.Status == check.StatusFail && !isWaived(o) && !t.policy.Fails(o) {
+			tags = append(tags, "below the threshold")
+		}
+		if o.Abandoned {
+			tags = append(tags, "abandoned")
+		}
+		if !t.opts.NoTimings && !o.Start.IsZero() {
+			tags = append(tags, fmtDuration(o.Duration))
+		}
+		if len(tags) > 0 {
+			if line != "" {
+				line += " "
+			}
+			line += "(" + strings.Join(tags, ", ") + ")"
+		}
+	} else if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i] + " …"
+	}
+	return fmt.Sprintf("%s%s %s%s  %-8s  %s", textIndent, t.mark(o), name, strings.Repeat(" ", pad), o.Meta.Severity, neutralize(line))
+}
+
+var textFindingStyle = findingStyle{
+	text:   func(s string) string { return s },
+	code:   func(s string) string { return s },
+	waived: "(waived)",
+}
+
+func (t *textWriter) outcome(o check.Outcome) {
+	t.lines(textSubIndent, t.checkLine(o, true))
+
+	fl := listFindings(o.Result.Findings, t.opts.maxFindings())
+	for _, g := range fl.groups {
+		t.item("- " + neutralize(fl.line(g, textFindingStyle)))
+	}
+	if fl.more > 0 {
+		t.item("- " + moreText(fl.more))
+	}
+	if e := errText(o.Result); e != "" {
+		t.item(neutralize("error: " + e))
+	}
+	if st := panicStack(o.Result); st != "" {
+		t.item("stack:")
+		t.b.WriteString(textSubIndent + "  ")
+		t.lines(textSubIndent+"  ", neutralize(st))
+	}
+	if note := waiverNote(o); note != "" {
+		t.item(t.color(sgrCyan, neutralize(note)))
+	}
+	if showRemediation(o) {
+		t.item(neutralize("fix: " + o.Meta.Remediation))
+	}
+}
+
+// item writes s, already neutralised, as a line beneath a check.
+func (t *textWriter) item(s string) {
+	t.b.WriteString(textSubIndent)
+	t.lines(textSubIndent+"  ", s)
+}
+
+// lines writes s, already neutralised, indenting its continuation lines.
 func (t *textWriter) lines(indent, s string) {
 	s = strings.TrimRight(s, "\n")
 	first := true
@@ -186,101 +267,4 @@ func (t *textWriter) lines(indent, s string) {
 		t.b.WriteString(line)
 		t.b.WriteByte('\n')
 	}
-}
-
-func (t *textWriter) summary(r *check.Report) {
-	if len(r.Outcomes) > 0 {
-		t.b.WriteByte('\n')
-	}
-	c := r.Counts()
-	var b strings.Builder
-	if c.Total() == 0 {
-		b.WriteString("no checks ran")
-	} else {
-		count := func(n int, sgr, s string) string {
-			if n == 0 {
-				return s
-			}
-			return t.color(sgr, s)
-		}
-		fmt.Fprintf(&b, "%s: %s, %s, %s, %s, %s",
-			plural(c.Total(), "check", "checks"),
-			count(c.Pass, sgrGreen, fmt.Sprintf("%d passed", c.Pass)),
-			count(c.Warn, sgrYellow, plural(c.Warn, "warning", "warnings")),
-			count(c.Fail, sgrRed, fmt.Sprintf("%d failed", c.Fail)),
-			count(c.Error, sgrError, plural(c.Error, "error", "errors")),
-			fmt.Sprintf("%d skipped", c.Skip))
-		var extra []string
-		if c.Waived > 0 {
-			extra = append(extra, t.color(sgrCyan, fmt.Sprintf("%d waived", c.Waived)))
-		}
-		if c.Abandoned > 0 {
-			extra = append(extra, t.color(sgrError, fmt.Sprintf("%d abandoned", c.Abandoned)))
-		}
-		if len(extra) > 0 {
-			b.WriteString(" (" + strings.Join(extra, ", ") + ")")
-		}
-	}
-	if r.Filtered > 0 {
-		fmt.Fprintf(&b, "; %d filtered out", r.Filtered)
-	}
-	if !t.opts.NoTimings {
-		b.WriteString(" in " + fmtDuration(r.Duration))
-	}
-	t.b.WriteString(b.String())
-	t.b.WriteByte('\n')
-	for _, w := range r.ExpiredWaivers {
-		t.b.WriteString(t.color(sgrYellow, "expired waiver: ") + cleanTerm(w.String()) + "\n")
-	}
-	for _, w := range r.UnmatchedWaivers {
-		t.b.WriteString(t.color(sgrYellow, "unmatched waiver: ") + cleanTerm(w.String()) + "\n")
-	}
-}
-
-// cleanTerm escapes what could drive a terminal: C0 and C1 control
-// characters other than newline and tab, invalid UTF-8, and bidirectional
-// overrides. Each becomes a visible \xNN or \uNNNN.
-func cleanTerm(s string) string {
-	clean := true
-	for _, r := range s {
-		if unsafeTermRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == utf8.RuneError:
-			b.WriteString(s[i : i+n]) // a real U+FFFD
-		case unsafeTermRune(r) && r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case unsafeTermRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func unsafeTermRune(r rune) bool {
-	switch {
-	case r == '\n' || r == '\t':
-		return false
-	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == utf8.RuneError:
-		return true // may be invalid UTF-8; checked byte-wise in cleanTerm
-	}
-	return false
 }

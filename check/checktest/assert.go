@@ -24,6 +24,9 @@ type RequireT interface {
 	FailNow()
 }
 
+// helper is what *testing.T and most frameworks add to TestingT. Every
+// function here that reports on t calls Helper itself: Helper marks its
+// direct caller, so a wrapper would mark only the wrapper.
 type helper interface{ Helper() }
 
 // AssertPass runs checks through a zero [check.Runner] with ctx and
@@ -45,7 +48,7 @@ func AssertPass(t TestingT, ctx context.Context, checks ...check.Check) bool {
 	pass := true
 	for _, o := range rep.Outcomes {
 		if o.Result.Status != check.StatusPass {
-			t.Errorf("%s: want pass, got %s", o.Meta.ID, describe(o, rep))
+			t.Errorf("%s: want pass, got %s", o.Meta.Name(), describe(o, rep))
 			pass = false
 		}
 	}
@@ -78,7 +81,7 @@ func AssertStatus(t TestingT, ctx context.Context, c check.Check, want check.Sta
 	}
 	o := rep.Outcomes[0]
 	if o.Result.Status != want {
-		t.Errorf("%s: want %s, got %s", o.Meta.ID, want, describe(o, rep))
+		t.Errorf("%s: want %s, got %s", o.Meta.Name(), want, describe(o, rep))
 		return false
 	}
 	return true
@@ -95,11 +98,12 @@ func RequireStatus(t RequireT, ctx context.Context, c check.Check, want check.St
 	}
 }
 
-// AssertReport reports whether rep passes at threshold, by the Report's
-// own rule ([check.Report.Err]): no Error, no unwaived Fail at or above
-// threshold (nor Warn when the report is strict), and something was
-// checked. Otherwise it reports every failing outcome on t.
-func AssertReport(t TestingT, rep *check.Report, threshold check.Severity) bool {
+// AssertReport reports whether rep passes under the Policy recorded in it
+// ([check.Report.Err]), the Policy of the Runner that made it: no Error, no
+// unwaived Fail at or above its Threshold (nor Warn when Strict), and
+// something was checked unless AllowNothingChecked. Otherwise it reports
+// on t the policy and every outcome that fails under it.
+func AssertReport(t TestingT, rep *check.Report) bool {
 	if h, ok := t.(helper); ok {
 		h.Helper()
 	}
@@ -107,32 +111,32 @@ func AssertReport(t TestingT, rep *check.Report, threshold check.Severity) bool 
 		t.Errorf("checktest: AssertReport: nil report")
 		return false
 	}
-	err := rep.Err(threshold)
+	err := rep.Err()
 	if err == nil {
 		return true
 	}
 	var b strings.Builder
 	n := 0
 	for _, o := range rep.Outcomes {
-		if o.Failing(threshold, rep.Strict) {
+		if rep.Policy.Fails(o) {
 			n++
-			fmt.Fprintf(&b, "\n%s: %s", o.Meta.ID, describe(o, rep))
+			fmt.Fprintf(&b, "\n%s: %s", o.Meta.Name(), describe(o, rep))
 		}
 	}
 	if errors.Is(err, check.ErrNothingChecked) {
 		fmt.Fprintf(&b, "\n%v: all %d checks skipped", check.ErrNothingChecked, len(rep.Outcomes))
 	}
-	t.Errorf("report fails at threshold %s: %d of %d checks failing%s", threshold, n, len(rep.Outcomes), b.String())
+	t.Errorf("report fails (%s): %d of %d checks failing%s", rep.Policy, n, len(rep.Outcomes), b.String())
 	return false
 }
 
 // RequireReport is [AssertReport] that stops the test (t.FailNow) when the
 // report fails.
-func RequireReport(t RequireT, rep *check.Report, threshold check.Severity) {
+func RequireReport(t RequireT, rep *check.Report) {
 	if h, ok := t.(helper); ok {
 		h.Helper()
 	}
-	if !AssertReport(t, rep, threshold) {
+	if !AssertReport(t, rep) {
 		t.FailNow()
 	}
 }
@@ -140,6 +144,9 @@ func RequireReport(t RequireT, rep *check.Report, threshold check.Severity) {
 // runChecks runs checks through a zero Runner, reporting a nil context or
 // the Runner's refusal on t.
 func runChecks(t TestingT, ctx context.Context, fn string, checks []check.Check) (*check.Report, bool) {
+	if h, ok := t.(helper); ok {
+		h.Helper()
+	}
 	if ctx == nil {
 		t.Errorf("checktest: %s: nil context (pass t.Context())", fn)
 		return nil, false

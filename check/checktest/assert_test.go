@@ -104,6 +104,8 @@ func TestAssertStatus(t *testing.T) {
 			"team.panic: want pass, got error: panic: boom\n  check: team.panic (severity high): Test check team.panic\n  stack:\n    "},
 		{"pass expected fail", fixed("team.pass", check.Pass("all pinned")), check.StatusFail, false,
 			"team.pass: want fail, got pass: all pinned"},
+		{"named with its target", fixedMeta(targeted("team.tls", "https://b.example.test"), check.Pass("TLS 1.3")), check.StatusFail, false,
+			"team.tls [https://b.example.test]: want fail, got pass: TLS 1.3\n  check: team.tls [https://b.example.test] (severity high)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,61 +149,54 @@ func TestAssertReport(t *testing.T) {
 		return rep
 	}
 	tests := []struct {
-		name      string
-		rep       func(t *testing.T) *check.Report
-		threshold check.Severity
-		want      []string // substrings of the one error; none: passes
+		name string
+		rep  func(t *testing.T) *check.Report
+		want []string // substrings of the one error; none: passes
 	}{
 		{
 			name: "passes",
 			rep: func(t *testing.T) *check.Report {
-				return run(t, &check.Runner{}, fixed("team.pass", check.Pass("ok")), fixed("team.warn", check.Warn("meh")))
+				return run(t, &check.Runner{Policy: check.Policy{Threshold: check.SeverityHigh}}, fixed("team.pass", check.Pass("ok")), fixed("team.warn", check.Warn("meh")))
 			},
-			threshold: check.SeverityHigh,
 		},
 		{
 			name: "a low failure below the threshold",
 			rep: func(t *testing.T) *check.Report {
-				return run(t, &check.Runner{}, fixed("team.pass", check.Pass("ok")), fixedMeta(low, check.Fail("debug logging", unpinned)))
+				return run(t, &check.Runner{Policy: check.Policy{Threshold: check.SeverityHigh}}, fixed("team.pass", check.Pass("ok")), fixedMeta(low, check.Fail("debug logging", unpinned)))
 			},
-			threshold: check.SeverityHigh,
 		},
 		{
 			name: "a low failure at the threshold",
 			rep: func(t *testing.T) *check.Report {
-				return run(t, &check.Runner{}, fixed("team.pass", check.Pass("ok")), fixedMeta(low, check.Fail("debug logging", unpinned)))
+				return run(t, &check.Runner{Policy: check.Policy{Threshold: check.SeverityLow}}, fixed("team.pass", check.Pass("ok")), fixedMeta(low, check.Fail("debug logging", unpinned)))
 			},
-			threshold: check.SeverityLow,
-			want: []string{"report fails at threshold low: 1 of 2 checks failing\n" +
+			want: []string{"report fails (fail at low or above): 1 of 2 checks failing\n" +
 				"team.low: fail: debug logging\n  check: team.low (severity low): Test check team.low\n  finding: docker-compose.yml:12:5"},
 		},
 		{
 			name: "strict warning",
 			rep: func(t *testing.T) *check.Report {
-				return run(t, &check.Runner{Strict: true}, fixed("team.warn", check.Warn("meh")))
+				return run(t, &check.Runner{Policy: check.Policy{Strict: true}}, fixed("team.warn", check.Warn("meh")))
 			},
-			threshold: check.SeverityHigh,
-			want:      []string{"1 of 1 checks failing\nteam.warn: warn: meh"},
+			want: []string{"1 of 1 checks failing\nteam.warn: warn: meh"},
 		},
 		{
 			name: "nothing checked",
 			rep: func(t *testing.T) *check.Report {
 				return run(t, &check.Runner{}, fixed("team.skip", check.Skip("n/a")))
 			},
-			threshold: check.SeverityHigh,
-			want:      []string{"0 of 1 checks failing\ncheck: nothing was checked: all 1 checks skipped"},
+			want: []string{"0 of 1 checks failing\ncheck: nothing was checked: all 1 checks skipped"},
 		},
 		{
-			name:      "nil report",
-			rep:       func(*testing.T) *check.Report { return nil },
-			threshold: check.SeverityHigh,
-			want:      []string{"checktest: AssertReport: nil report"},
+			name: "nil report",
+			rep:  func(*testing.T) *check.Report { return nil },
+			want: []string{"checktest: AssertReport: nil report"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var rec recorder
-			ok := checktest.AssertReport(&rec, tt.rep(t), tt.threshold)
+			ok := checktest.AssertReport(&rec, tt.rep(t))
 			assert.Equal(t, len(tt.want) == 0, ok)
 			if len(tt.want) == 0 {
 				assert.Empty(t, rec.errors)
@@ -212,7 +207,7 @@ func TestAssertReport(t *testing.T) {
 				assert.Contains(t, rec.errors[0], w)
 			}
 			rec = recorder{}
-			checktest.RequireReport(&rec, tt.rep(t), tt.threshold)
+			checktest.RequireReport(&rec, tt.rep(t))
 			assert.True(t, rec.stopped)
 		})
 	}

@@ -18,17 +18,17 @@ import (
 
 // Defaults of [ContractOptions].
 const (
-	DefaultPatience = time.Second
-	DefaultRuns     = 8
+	defaultPatience = time.Second
+	defaultRuns     = 8
 )
 
 // ContractOptions tunes [VerifyContract]. The zero value is ready to use.
 type ContractOptions struct {
 	// Patience is how long a run may keep going once its context is
-	// cancelled or past its deadline: 0 means DefaultPatience.
+	// cancelled or past its deadline: 0 means 1s.
 	Patience time.Duration
-	// Runs is how many runs go at once to test concurrent use: 0 means
-	// DefaultRuns; 1 runs the check once.
+	// Runs is how many runs go at once to test concurrent use: 0 means 8;
+	// 1 runs the check once.
 	Runs int
 	// Timeout bounds each of those runs: 0 means the check's Meta.Timeout,
 	// else [check.DefaultTimeout].
@@ -39,35 +39,59 @@ type ContractOptions struct {
 	Grace time.Duration
 }
 
-// The rules of the contract. Every violation [VerifyContract] reports
-// wraps one of them; match with [errors.Is].
+// The kinds of violation of the contract. Every violation [VerifyContract]
+// reports wraps exactly one of them; match with [errors.Is]. Each kind
+// covers one or more rules, which [Contract] reports as subtests and whose
+// names begin each violation's text.
 var (
-	// ErrInvalidMeta: Meta().Validate() fails.
+	// ErrInvalidMeta: Meta() returned a value that fails
+	// [check.Meta.Validate] (rule "meta-valid"), or different values
+	// from call to call ("meta-stable").
 	ErrInvalidMeta = errors.New("invalid meta")
-	// ErrUnstableMeta: Meta() returned different values.
-	ErrUnstableMeta = errors.New("unstable meta")
-	// ErrPanic: Meta or Run panicked.
+	// ErrPanic: Meta or Run panicked ("no-panic").
 	ErrPanic = errors.New("panic")
-	// ErrIgnoresCancel: Run kept running past Patience once its context
-	// was cancelled.
-	ErrIgnoresCancel = errors.New("ignores cancellation")
+	// ErrIgnoresContext: Run kept running past Patience once its context
+	// was cancelled ("cancel-prompt") or past its deadline ("deadline").
+	ErrIgnoresContext = errors.New("ignores its context")
 	// ErrDecidesCancelled: on an already-cancelled context, Run answered
-	// pass, warn or fail. It could not have checked anything: it must
-	// answer error (could not decide), or skip (does not apply).
+	// pass, warn or fail ("cancel-undecided"). It could not have checked
+	// anything: it must answer error (could not decide), or skip (does
+	// not apply).
 	ErrDecidesCancelled = errors.New("decides on a cancelled context")
-	// ErrOverdue: Run kept running past Patience after its deadline.
-	ErrOverdue = errors.New("overdue")
-	// ErrInconsistent: concurrent runs answered different statuses.
+	// ErrInconsistent: concurrent runs answered different statuses
+	// ("concurrent-consistent").
 	ErrInconsistent = errors.New("inconsistent under concurrent use")
-	// ErrInvalidStatus: a Result with StatusUnknown (a forgotten
-	// Result{}) or a status outside the enum.
-	ErrInvalidStatus = errors.New("invalid status")
-	// ErrNoMessage: a Result with an empty Message.
-	ErrNoMessage = errors.New("no message")
-	// ErrPassWithFindings: a passing Result that lists findings.
-	ErrPassWithFindings = errors.New("pass with findings")
-	// ErrBadFinding: a finding with no location or no message.
-	ErrBadFinding = errors.New("unlocated or empty finding")
+	// ErrInvalidResult: a Result with StatusUnknown (a forgotten
+	// Result{}) or a status outside the enum ("status-valid"), with an
+	// empty Message ("message"), a pass that lists findings
+	// ("pass-no-findings"), or a finding with no location or no message
+	// ("findings-located").
+	ErrInvalidResult = errors.New("invalid result")
+)
+
+// ruleError is one rule of the contract: its text begins the violation,
+// and its kind, which several rules may share, is what errors.Is sees.
+type ruleError struct {
+	text string
+	kind error
+}
+
+func (e *ruleError) Error() string { return e.text }
+func (e *ruleError) Unwrap() error { return e.kind }
+
+// The rules, each of one kind.
+var (
+	errMetaInvalid      = &ruleError{"invalid meta", ErrInvalidMeta}
+	errPanic            = &ruleError{"panic", ErrPanic}
+	errDecidesCancelled = &ruleError{"decides on a cancelled context", ErrDecidesCancelled}
+	errInconsistent     = &ruleError{"inconsistent under concurrent use", ErrInconsistent}
+	errUnstableMeta     = &ruleError{"unstable meta", ErrInvalidMeta}
+	errIgnoresCancel    = &ruleError{"ignores cancellation", ErrIgnoresContext}
+	errOverdue          = &ruleError{"overdue", ErrIgnoresContext}
+	errInvalidStatus    = &ruleError{"invalid status", ErrInvalidResult}
+	errNoMessage        = &ruleError{"no message", ErrInvalidResult}
+	errPassWithFindings = &ruleError{"pass with findings", ErrInvalidResult}
+	errBadFinding       = &ruleError{"unlocated or empty finding", ErrInvalidResult}
 )
 
 type rule struct {
@@ -77,30 +101,32 @@ type rule struct {
 
 // rules lists the rules in report order.
 var rules = []rule{
-	{"meta-valid", ErrInvalidMeta},
-	{"meta-stable", ErrUnstableMeta},
-	{"no-panic", ErrPanic},
-	{"cancel-prompt", ErrIgnoresCancel},
-	{"cancel-undecided", ErrDecidesCancelled},
-	{"deadline", ErrOverdue},
-	{"concurrent-consistent", ErrInconsistent},
-	{"status-valid", ErrInvalidStatus},
-	{"message", ErrNoMessage},
-	{"pass-no-findings", ErrPassWithFindings},
-	{"findings-located", ErrBadFinding},
+	{"meta-valid", errMetaInvalid},
+	{"meta-stable", errUnstableMeta},
+	{"no-panic", errPanic},
+	{"cancel-prompt", errIgnoresCancel},
+	{"cancel-undecided", errDecidesCancelled},
+	{"deadline", errOverdue},
+	{"concurrent-consistent", errInconsistent},
+	{"status-valid", errInvalidStatus},
+	{"message", errNoMessage},
+	{"pass-no-findings", errPassWithFindings},
+	{"findings-located", errBadFinding},
 }
 
 // ContractError lists every violation of the check contract found by
-// [VerifyContract]. Each violation wraps one of the rule errors
-// ([ErrInvalidMeta], [ErrPassWithFindings], ...), and errors.Is sees
-// through the ContractError to them.
+// [VerifyContract]. Each violation wraps one of the kinds of violation
+// ([ErrInvalidMeta], [ErrInvalidResult], ...), and errors.Is sees through
+// the ContractError to them.
 type ContractError struct {
-	ID         string  // the check's ID, as its first Meta() call returned it
+	// Name is the check's [check.Meta.Name] ("id [target]"), as its first
+	// Meta() call returned it.
+	Name       string
 	Violations []error // in the order of the rules
 }
 
 func (e *ContractError) Error() string {
-	head := fmt.Sprintf("checktest: check %q breaks its contract", e.ID)
+	head := fmt.Sprintf("checktest: check %q breaks its contract", e.Name)
 	if len(e.Violations) == 1 {
 		return head + ": " + e.Violations[0].Error()
 	}
@@ -146,14 +172,14 @@ func VerifyContract(ctx context.Context, c check.Check, opts ContractOptions) er
 	v := &verifier{ctx: ctx, c: c, opts: opts}
 	v.verify()
 	if ctx.Err() != nil {
-		return fmt.Errorf("checktest: contract of %q not verified: %w", v.meta.ID, context.Cause(ctx))
+		return fmt.Errorf("checktest: contract of %q not verified: %w", v.meta.Name(), context.Cause(ctx))
 	}
 	return v.err()
 }
 
 // Contract runs [VerifyContract] on c with t.Context() and the default
-// options, and reports the result on t as a subtest named by c's ID with
-// one subtest per rule ("meta-valid", "cancel-prompt",
+// options, and reports the result on t as a subtest named by c's
+// [check.Meta.Name] with one subtest per rule ("meta-valid", "cancel-prompt",
 // "pass-no-findings", ...), each failing with its violations.
 func Contract(t *testing.T, c check.Check) {
 	t.Helper()
@@ -162,18 +188,20 @@ func Contract(t *testing.T, c check.Check) {
 	if err != nil && !ok {
 		t.Fatal(err)
 	}
-	var id string
+	var name string
 	if ce != nil {
-		id = ce.ID
+		name = ce.Name
 	} else {
-		id = c.Meta().ID
+		name = c.Meta().Name()
 	}
-	if id == "" {
-		id = "no-id"
+	if name == "" {
+		name = "no-id"
 	}
-	t.Run(id, func(t *testing.T) {
+	t.Run(name, func(t *testing.T) {
+		t.Helper()
 		for _, r := range rules {
 			t.Run(r.name, func(t *testing.T) {
+				t.Helper()
 				if ce == nil {
 					return
 				}
@@ -213,7 +241,7 @@ type verifier struct {
 }
 
 func (v *verifier) patience() time.Duration {
-	return cmp.Or(max(v.opts.Patience, 0), DefaultPatience)
+	return cmp.Or(max(v.opts.Patience, 0), defaultPatience)
 }
 
 func (v *verifier) grace() time.Duration { return cmp.Or(max(v.opts.Grace, 0), check.DefaultGrace) }
@@ -264,7 +292,7 @@ func (v *verifier) err() error {
 		}
 		errs[i] = fmt.Errorf("%w: %s", f.rule, detail)
 	}
-	return &ContractError{ID: v.meta.ID, Violations: errs}
+	return &ContractError{Name: v.meta.Name(), Violations: errs}
 }
 
 func (v *verifier) verify() {
@@ -274,7 +302,7 @@ func (v *verifier) verify() {
 	}
 	v.meta = m
 	if err := m.Validate(); err != nil {
-		v.add(ErrInvalidMeta, err.Error(), inCheck)
+		v.add(errMetaInvalid, err.Error(), inCheck)
 	}
 	if !v.cancelledRun() {
 		return
@@ -292,7 +320,7 @@ func (v *verifier) verify() {
 func (v *verifier) firstMeta() (m check.Meta, ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			v.add(ErrPanic, fmt.Sprintf("Meta panicked: %v\n%s", p, panicStack()), inCheck)
+			v.add(errPanic, fmt.Sprintf("Meta panicked: %v\n%s", p, panicStack()), inCheck)
 			ok = false
 		}
 	}()
@@ -310,7 +338,7 @@ func (v *verifier) compareMetas() {
 		}
 	}
 	if differ > 0 {
-		v.add(ErrUnstableMeta, fmt.Sprintf("%d of %d later Meta() calls returned a different value; first: %s", differ, len(v.metas), first), inCheck)
+		v.add(errUnstableMeta, fmt.Sprintf("%d of %d later Meta() calls returned a different value; first: %s", differ, len(v.metas), first), inCheck)
 	}
 }
 
@@ -387,7 +415,9 @@ func (v *verifier) await(cl *call, d time.Duration) bool {
 // cancelledRun runs the check on a cancelled context. It returns false when
 // the caller's context ended.
 func (v *verifier) cancelledRun() bool {
-	ctx, cancel := context.WithCancel(check.WithMemo(v.ctx))
+	mctx, release := check.WithMemo(v.ctx)
+	defer release()
+	ctx, cancel := context.WithCancel(mctx)
 	cancel()
 	cl := v.start(ctx, nil)
 	patience, grace := v.patience(), v.grace()
@@ -400,16 +430,16 @@ func (v *verifier) cancelledRun() bool {
 			if v.ctx.Err() != nil {
 				return false
 			}
-			v.add(ErrIgnoresCancel, detail+fmt.Sprintf(", and %v later: left running", grace), inCheck)
+			v.add(errIgnoresCancel, detail+fmt.Sprintf(", and %v later: left running", grace), inCheck)
 			return true
 		}
-		v.add(ErrIgnoresCancel, detail+fmt.Sprintf(" (it returned within %v more)", grace), inCheck)
+		v.add(errIgnoresCancel, detail+fmt.Sprintf(" (it returned within %v more)", grace), inCheck)
 	}
 	v.examine(cl, inCancelled)
 	if !cl.panicked {
 		switch s := cl.res.Status; s {
 		case check.StatusPass, check.StatusWarn, check.StatusFail:
-			v.add(ErrDecidesCancelled, fmt.Sprintf("answered %s %q; want error (could not decide) or skip", s, truncate(cl.res.Message, 80)), inCheck)
+			v.add(errDecidesCancelled, fmt.Sprintf("answered %s %q; want error (could not decide) or skip", s, truncate(cl.res.Message, 80)), inCheck)
 		}
 	}
 	return true
@@ -420,16 +450,19 @@ func (v *verifier) cancelledRun() bool {
 func (v *verifier) concurrentRuns() bool {
 	v.n = v.opts.Runs
 	if v.n <= 0 {
-		v.n = DefaultRuns
+		v.n = defaultRuns
 	}
 	timeout, patience := v.timeout(), v.patience()
 	gate := make(chan struct{})
-	shared := check.WithMemo(v.ctx)
+	shared, release := check.WithMemo(v.ctx)
+	defer release()
 	calls := make([]*call, v.n)
 	for i := range calls {
 		base := shared
 		if i%2 == 1 {
-			base = check.WithMemo(v.ctx)
+			var rel func()
+			base, rel = check.WithMemo(v.ctx)
+			defer rel()
 		}
 		ctx, cancel := context.WithTimeout(base, timeout)
 		defer cancel()
@@ -461,7 +494,7 @@ func (v *verifier) concurrentRuns() bool {
 		if len(left) > 0 {
 			detail += fmt.Sprintf(", %d of them still %v later: left running", len(left), v.grace())
 		}
-		v.add(ErrOverdue, detail, inCheck)
+		v.add(errOverdue, detail, inCheck)
 	}
 	statuses := map[check.Status]int{}
 	for _, cl := range calls {
@@ -478,7 +511,7 @@ func (v *verifier) concurrentRuns() bool {
 		for _, s := range slices.Sorted(maps.Keys(statuses)) {
 			parts = append(parts, fmt.Sprintf("%d %s", statuses[s], s))
 		}
-		v.add(ErrInconsistent, fmt.Sprintf("%d concurrent runs answered %s", v.n, strings.Join(parts, ", ")), inCheck)
+		v.add(errInconsistent, fmt.Sprintf("%d concurrent runs answered %s", v.n, strings.Join(parts, ", ")), inCheck)
 	}
 	return true
 }
@@ -487,21 +520,21 @@ func (v *verifier) concurrentRuns() bool {
 func (v *verifier) examine(cl *call, where int) {
 	v.metas = append(v.metas, cl.metas...)
 	if cl.panicked {
-		v.add(ErrPanic, fmt.Sprintf("%s panicked: %v\n%s", cl.phase, cl.pval, cl.stack), where)
+		v.add(errPanic, fmt.Sprintf("%s panicked: %v\n%s", cl.phase, cl.pval, cl.stack), where)
 		return
 	}
 	r := cl.res
 	switch {
 	case r.Status == check.StatusUnknown:
-		v.add(ErrInvalidStatus, "returned a Result with no status (a forgotten Result{})", where)
+		v.add(errInvalidStatus, "returned a Result with no status (a forgotten Result{})", where)
 	case !r.Status.Valid():
-		v.add(ErrInvalidStatus, fmt.Sprintf("returned %s", r.Status), where)
+		v.add(errInvalidStatus, fmt.Sprintf("returned %s", r.Status), where)
 	}
 	if r.Message == "" {
-		v.add(ErrNoMessage, fmt.Sprintf("returned %s with no message", r.Status), where)
+		v.add(errNoMessage, fmt.Sprintf("returned %s with no message", r.Status), where)
 	}
 	if r.Status == check.StatusPass && len(r.Findings) > 0 {
-		v.add(ErrPassWithFindings, "returned pass with "+plural(len(r.Findings), "finding"), where)
+		v.add(errPassWithFindings, "returned pass with "+plural(len(r.Findings), "finding"), where)
 	}
 	var noLoc, noMsg []int
 	for i, f := range r.Findings {
@@ -513,10 +546,10 @@ func (v *verifier) examine(cl *call, where int) {
 		}
 	}
 	if len(noLoc) > 0 {
-		v.add(ErrBadFinding, fmt.Sprintf("%d of %s without a location; first: %q", len(noLoc), plural(len(r.Findings), "finding"), truncate(r.Findings[noLoc[0]].Message, 80)), where)
+		v.add(errBadFinding, fmt.Sprintf("%d of %s without a location; first: %q", len(noLoc), plural(len(r.Findings), "finding"), truncate(r.Findings[noLoc[0]].Message, 80)), where)
 	}
 	if len(noMsg) > 0 {
-		v.add(ErrBadFinding, fmt.Sprintf("%d of %s without a message; first at %q", len(noMsg), plural(len(r.Findings), "finding"), r.Findings[noMsg[0]].Location), where)
+		v.add(errBadFinding, fmt.Sprintf("%d of %s without a message; first at %q", len(noMsg), plural(len(r.Findings), "finding"), r.Findings[noMsg[0]].Location), where)
 	}
 }
 

@@ -15,16 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// rulesOf returns which rule each violation of err wraps, in order.
+// rulesOf returns which kind of violation each violation of err wraps, in
+// order.
 func rulesOf(t *testing.T, err error) []error {
 	t.Helper()
 	ce, ok := errors.AsType[*checktest.ContractError](err)
 	require.True(t, ok, "want a *ContractError, got %T: %v", err, err)
 	all := []error{
-		checktest.ErrInvalidMeta, checktest.ErrUnstableMeta, checktest.ErrPanic,
-		checktest.ErrIgnoresCancel, checktest.ErrDecidesCancelled, checktest.ErrOverdue,
-		checktest.ErrInconsistent, checktest.ErrInvalidStatus, checktest.ErrNoMessage,
-		checktest.ErrPassWithFindings, checktest.ErrBadFinding,
+		checktest.ErrInvalidMeta, checktest.ErrPanic, checktest.ErrIgnoresContext,
+		checktest.ErrDecidesCancelled, checktest.ErrInconsistent, checktest.ErrInvalidResult,
 	}
 	var got []error
 	for _, v := range ce.Violations {
@@ -35,7 +34,7 @@ func rulesOf(t *testing.T, err error) []error {
 				n++
 			}
 		}
-		assert.Equal(t, 1, n, "violation %q should wrap exactly one rule", v)
+		assert.Equal(t, 1, n, "violation %q should wrap exactly one kind", v)
 	}
 	return got
 }
@@ -92,13 +91,13 @@ func TestVerifyContractBroken(t *testing.T) {
 			name:   "invalid meta",
 			c:      fixedMeta(check.Meta{ID: "Bad ID"}, check.Pass("ok")),
 			want:   []error{checktest.ErrInvalidMeta},
-			detail: "severity unset",
+			detail: "invalid meta: check: invalid meta",
 		},
 		{
 			name:   "unstable meta",
 			c:      unstable,
-			want:   []error{checktest.ErrUnstableMeta},
-			detail: "Title",
+			want:   []error{checktest.ErrInvalidMeta},
+			detail: "unstable meta: 19 of 19 later Meta() calls returned a different value; first: Title",
 		},
 		{
 			name: "slow on cancel, returns within grace",
@@ -106,8 +105,8 @@ func TestVerifyContractBroken(t *testing.T) {
 				time.Sleep(1500 * time.Millisecond) // ignores ctx
 				return check.Error(ctx.Err())
 			}),
-			want:   []error{checktest.ErrIgnoresCancel},
-			detail: "still running 1s after its context was cancelled (it returned within 2s more)",
+			want:   []error{checktest.ErrIgnoresContext},
+			detail: "ignores cancellation: still running 1s after its context was cancelled (it returned within 2s more)",
 		},
 		{
 			name: "slow on cancel beyond grace",
@@ -115,7 +114,7 @@ func TestVerifyContractBroken(t *testing.T) {
 				time.Sleep(5 * time.Second)
 				return check.Error(ctx.Err())
 			}),
-			want:   []error{checktest.ErrIgnoresCancel},
+			want:   []error{checktest.ErrIgnoresContext},
 			detail: "and 2s later: left running",
 		},
 		{
@@ -125,7 +124,7 @@ func TestVerifyContractBroken(t *testing.T) {
 				return check.Error(ctx.Err())
 			}),
 			opts:   checktest.ContractOptions{Patience: 10 * time.Millisecond, Grace: time.Second},
-			want:   []error{checktest.ErrIgnoresCancel},
+			want:   []error{checktest.ErrIgnoresContext},
 			detail: "still running 10ms",
 		},
 		{
@@ -137,8 +136,8 @@ func TestVerifyContractBroken(t *testing.T) {
 				time.Sleep(time.Hour)
 				return check.Pass("slept")
 			}),
-			want:   []error{checktest.ErrOverdue},
-			detail: "8 of 8 runs were still running 1s after their 1s deadline, 8 of them still 2s later: left running",
+			want:   []error{checktest.ErrIgnoresContext},
+			detail: "overdue: 8 of 8 runs were still running 1s after their 1s deadline, 8 of them still 2s later: left running",
 		},
 		{
 			name:   "passes on a cancelled context",
@@ -156,38 +155,38 @@ func TestVerifyContractBroken(t *testing.T) {
 		{
 			name:   "pass with findings",
 			c:      fixed("bad.pass-findings", check.Result{Status: check.StatusPass, Message: "ok", Findings: []check.Finding{unpinned}}),
-			want:   []error{checktest.ErrPassWithFindings},
-			detail: "returned pass with 1 finding (in 8 of 8 concurrent runs)",
+			want:   []error{checktest.ErrInvalidResult},
+			detail: "pass with findings: returned pass with 1 finding (in 8 of 8 concurrent runs)",
 		},
 		{
 			name:   "unknown status",
 			c:      fixed("bad.unknown", check.Result{}),
-			want:   []error{checktest.ErrInvalidStatus, checktest.ErrNoMessage},
-			detail: "no status (a forgotten Result{}) (in 8 of 8 concurrent runs)",
+			want:   []error{checktest.ErrInvalidResult, checktest.ErrInvalidResult},
+			detail: "invalid status: returned a Result with no status (a forgotten Result{}) (in 8 of 8 concurrent runs)",
 		},
 		{
 			name:   "status outside the enum",
 			c:      fixed("bad.bogus", check.Result{Status: 42, Message: "what"}),
-			want:   []error{checktest.ErrInvalidStatus},
-			detail: "returned status(42)",
+			want:   []error{checktest.ErrInvalidResult},
+			detail: "invalid status: returned status(42)",
 		},
 		{
 			name:   "no message",
 			c:      fixed("bad.no-message", check.Pass("")),
-			want:   []error{checktest.ErrNoMessage},
-			detail: "returned pass with no message",
+			want:   []error{checktest.ErrInvalidResult},
+			detail: "no message: returned pass with no message",
 		},
 		{
 			name:   "unlocated finding",
 			c:      fixed("bad.unlocated", check.Fail("2 problems", unpinned, check.Finding{Message: "somewhere"})),
-			want:   []error{checktest.ErrBadFinding},
-			detail: `1 of 2 findings without a location; first: "somewhere"`,
+			want:   []error{checktest.ErrInvalidResult},
+			detail: `unlocated or empty finding: 1 of 2 findings without a location; first: "somewhere"`,
 		},
 		{
 			name:   "finding without a message",
 			c:      fixed("bad.empty-finding", check.Fail("1 problem", check.Finding{Location: check.Location{File: "a.yml", Line: 3}})),
-			want:   []error{checktest.ErrBadFinding},
-			detail: `1 of 1 finding without a message; first at "a.yml:3"`,
+			want:   []error{checktest.ErrInvalidResult},
+			detail: `unlocated or empty finding: 1 of 1 finding without a message; first at "a.yml:3"`,
 		},
 		{
 			name: "inconsistent under concurrency",
@@ -255,7 +254,7 @@ func TestVerifyContractHang(t *testing.T) {
 			return check.Pass("released")
 		})
 		err := checktest.VerifyContract(t.Context(), c, checktest.ContractOptions{Runs: 2})
-		assert.Equal(t, []error{checktest.ErrIgnoresCancel, checktest.ErrOverdue}, rulesOf(t, err))
+		assert.Equal(t, []error{checktest.ErrIgnoresContext, checktest.ErrIgnoresContext}, rulesOf(t, err))
 		assert.Contains(t, err.Error(), "2 of 2 runs were still running 1s after their 30s deadline, 2 of them still 2s later: left running")
 	})
 }
@@ -298,10 +297,10 @@ func TestVerifyContractOneRun(t *testing.T) {
 }
 
 func TestContractError(t *testing.T) {
-	one := &checktest.ContractError{ID: "a.b", Violations: []error{checktest.ErrNoMessage}}
-	assert.Equal(t, `checktest: check "a.b" breaks its contract: no message`, one.Error())
-	two := &checktest.ContractError{ID: "a.b", Violations: []error{checktest.ErrNoMessage, errors.Join(checktest.ErrPanic, errors.New("line 2"))}}
-	assert.Equal(t, "checktest: check \"a.b\" breaks its contract (2 violations):\n  - no message\n  - panic\n    line 2", two.Error())
+	one := &checktest.ContractError{Name: "a.b", Violations: []error{checktest.ErrInvalidResult}}
+	assert.Equal(t, `checktest: check "a.b" breaks its contract: invalid result`, one.Error())
+	two := &checktest.ContractError{Name: "a.b [x.yml]", Violations: []error{checktest.ErrInvalidResult, errors.Join(checktest.ErrPanic, errors.New("line 2"))}}
+	assert.Equal(t, "checktest: check \"a.b [x.yml]\" breaks its contract (2 violations):\n  - invalid result\n  - panic\n    line 2", two.Error())
 	assert.ErrorIs(t, two, checktest.ErrPanic)
 }
 

@@ -3,7 +3,6 @@ package checktest
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -34,7 +33,7 @@ func describe(o check.Outcome, rep *check.Report) string {
 		b.WriteString(indent(text, "    "))
 	}
 	m := o.Meta
-	id := fmt.Sprintf("%s (severity %s)", m.ID, m.Severity)
+	id := fmt.Sprintf("%s (severity %s)", m.Name(), m.Severity)
 	if m.Title != "" {
 		id += ": " + m.Title
 	}
@@ -73,23 +72,18 @@ func describe(o check.Outcome, rep *check.Report) string {
 		line("remediation", m.Remediation)
 	}
 	if w := o.Waiver; w != nil {
-		switch {
-		case o.Waived:
-			line("waived by", w.String())
-		case rep != nil && slices.ContainsFunc(rep.ExpiredWaivers, func(e check.Waiver) bool { return sameWaiver(e, *w) }):
-			line("waiver", w.String()+" has expired and no longer applies")
-		case r.Status != check.StatusFail && r.Status != check.StatusWarn:
-			line("waiver", w.String()+" matched, but a waiver never hides an "+r.Status.String())
+		switch w.State {
+		case check.WaiverApplied:
+			line("waived by", w.Waiver.String())
+		case check.WaiverExpired:
+			line("waiver", w.Waiver.String()+" has expired and no longer applies")
+		case check.WaiverNotApplicable:
+			line("waiver", w.Waiver.String()+" matched, but a waiver never hides an "+r.Status.String())
 		default:
-			line("waiver", w.String()+" covers some findings; the others remain")
+			line("waiver", fmt.Sprintf("%s covers %d of %d findings; the others remain", w.Waiver, w.Findings, len(r.Findings)))
 		}
 	}
 	return b.String()
-}
-
-func sameWaiver(a, b check.Waiver) bool {
-	return a.ID == b.ID && a.Location == b.Location && a.Reason == b.Reason &&
-		a.Approver == b.Approver && a.Expires.Equal(b.Expires)
 }
 
 // indent indents every line of s after the first by prefix.

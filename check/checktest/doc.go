@@ -15,8 +15,10 @@
 //
 // [Run] runs checks through a [check.Runner], the same Runner a deploy
 // pipeline or the CLI uses, so timeouts, panics, abandonment, waivers,
-// filters and severity overrides follow the same rules in a test. Each
-// outcome becomes a subtest named by the check's ID:
+// filters, severity overrides and the run's [check.Policy] follow the same
+// rules in a test. Each outcome becomes a subtest named by the check's
+// [check.Meta.Name], "id [target]", so one rule against two URLs gives two
+// subtests:
 //
 //	func TestDeployment(t *testing.T) {
 //		checktest.Run(t,
@@ -30,19 +32,25 @@
 // strict, and a failure or an error fails the subtest with the check's
 // message, every finding with its location, what was expected and what was
 // found, the remediation, and the cause. A waived failure passes with a log
-// line naming the waiver. Use [RunWith] to pass a configured Runner:
-// waivers, strict mode, filters, severity overrides, timeouts.
+// line naming the waiver. Every failure and log line names the line of
+// the test that called Run, not a line of checktest. Use [RunWith] to pass
+// a configured Runner: policy, waivers, filters, severity overrides,
+// timeouts.
 //
-// In a test every unwaived failure fails, whatever its severity: to leave
-// low-severity checks out, set the Runner's Filter.MinSeverity; to accept a
-// known failure for a while, add a [check.Waiver].
+// Whether an outcome fails its subtest is decided by the Runner's Policy,
+// recorded in the Report, as everywhere else. With [Run] (the zero Policy)
+// every unwaived failure fails, whatever its severity. With RunWith, a
+// Policy.Threshold lets failures below it pass (logged), Policy.Strict
+// makes warnings fail, Filter.MinSeverity leaves low-severity checks out,
+// and a [check.Waiver] accepts a known failure for a while.
 //
 // # Assertions for any test framework
 //
 // The assertion helpers take the minimal [TestingT] (an Errorf method), or
 // [RequireT] (Errorf and FailNow) for the Require variants, so they serve
 // *testing.T, testify's mocks and suites, and any framework with those
-// methods. They call Helper when the value has it. Like testify's assert
+// methods. They call Helper when the value has it, so failures name the
+// caller's line. Like testify's assert
 // functions, the Assert helpers report whether the assertion held; the
 // Require helpers stop the test when it did not.
 //

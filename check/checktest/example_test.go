@@ -77,7 +77,7 @@ func ExampleVerifyContract() {
 	// require.NoError(t, checktest.VerifyContract(t.Context(), sloppy, checktest.ContractOptions{})).
 	err := checktest.VerifyContract(context.Background(), sloppy, checktest.ContractOptions{})
 	fmt.Println(err)
-	fmt.Println(errors.Is(err, checktest.ErrPassWithFindings))
+	fmt.Println(errors.Is(err, checktest.ErrInvalidResult))
 	// Output:
 	// checktest: check "team.motd.set" breaks its contract (2 violations):
 	//   - pass with findings: returned pass with 1 finding (in 8 of 8 concurrent runs)

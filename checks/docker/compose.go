@@ -20,6 +20,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -66,26 +67,82 @@ type ComposeOptions struct {
 	// MaxFileSize bounds each file read (compose files, .env, included
 	// and extended files): 0 means DefaultComposeMaxFileSize.
 	MaxFileSize int64
+	// Target, when set, is the checks' Meta.Target instead of the first
+	// compose file: to check two projects that start from the same file
+	// (compose.yaml alone, and with compose.prod.yaml) in one run.
+	Target string
 }
 
 // ComposeProject is a compose project shared by the checks built on it:
 // it is loaded at most once per run (see [check.Source]), and again on the
 // next run. It is safe for concurrent use. Build it with [Compose].
 type ComposeProject struct {
-	opts  ComposeOptions
-	src   *check.Source[*composeModel]
-	loads atomic.Int64 // loads started, for tests
+	opts   ComposeOptions
+	target string
+	src    *check.Source[*composeModel]
+	loads  atomic.Int64 // loads started, for tests
 }
 
-// Compose returns the compose project described by opts. Nothing is read
-// until a check runs.
+// Compose returns the compose project described by opts. Nothing is
+// parsed until a check runs; when opts.Files is empty, Compose looks in
+// Dir for the compose file that names the project's checks (see
+// [ComposeProject.Target]).
 func Compose(opts ComposeOptions) *ComposeProject {
 	opts.Files = slices.Clone(opts.Files)
 	opts.Env = maps.Clone(opts.Env)
 	opts.Profiles = slices.Clone(opts.Profiles)
-	p := &ComposeProject{opts: opts}
+	p := &ComposeProject{opts: opts, target: composeTarget(opts)}
 	p.src = check.NewSource(p.load)
 	return p
+}
+
+// Target returns the Meta.Target of every check on p: Options.Target when
+// set, else the first compose file as the caller named it, joined to Dir
+// when relative, with forward slashes: ComposeOptions{Dir: "deploy/prod"}
+// gives "deploy/prod/compose.yml" (the default file found there), and
+// ComposeOptions{Files: []string{"/srv/app/compose.yaml"}} gives
+// "/srv/app/compose.yaml". With no compose file found, it is the
+// directory ("deploy/prod", or "." for the current one).
+func (p *ComposeProject) Target() string {
+	if p == nil {
+		return ""
+	}
+	return p.target
+}
+
+func composeTarget(o ComposeOptions) string {
+	if o.Target != "" {
+		return o.Target
+	}
+	if len(o.Files) > 0 {
+		f := o.Files[0]
+		if f != "" && !filepath.IsAbs(f) && o.Dir != "" {
+			f = filepath.Join(o.Dir, f)
+		}
+		return filepath.ToSlash(filepath.Clean(f))
+	}
+	dir := o.Dir
+	if dir == "" {
+		dir = "."
+	}
+	for _, name := range composeDefaultFiles {
+		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
+			return filepath.ToSlash(filepath.Join(dir, name))
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(dir))
+}
+
+// callerDir is the project directory as the caller named it: Dir, or the
+// directory of the first file.
+func (p *ComposeProject) callerDir() string {
+	switch o := p.opts; {
+	case o.Dir != "":
+		return o.Dir
+	case len(o.Files) > 0:
+		return filepath.Dir(o.Files[0])
+	}
+	return "."
 }
 
 // Load returns the loaded compose-go project, for custom checks: services
@@ -134,6 +191,7 @@ type composeModel struct {
 	env     map[string]string
 	unset   map[string]bool // variables the loader looked up and did not find
 	awaited map[string]bool // services another awaits with service_completed_successfully
+	notes   []composeNote   // what compose-go would have logged
 
 	refsOnce sync.Once
 	refs     []composeVarRef // variable references, computed on first use
@@ -169,7 +227,7 @@ func (p *ComposeProject) files() (dir string, files []composeFileRef, err error)
 			}
 		}
 		if find(composeDefaultFiles[:]); len(files) == 0 {
-			return "", nil, &ComposeError{File: dir, Err: fmt.Errorf("no compose file (looked for %s): %w", strings.Join(composeDefaultFiles[:], ", "), fs.ErrNotExist)}
+			return "", nil, &ComposeError{Err: fmt.Errorf("no compose file in %s (looked for %s): %w", dir, strings.Join(composeDefaultFiles[:], ", "), fs.ErrNotExist)}
 		}
 		find(composeOverrideFiles[:])
 		return abs, files, nil
@@ -193,6 +251,12 @@ func (p *ComposeProject) files() (dir string, files []composeFileRef, err error)
 	}
 	if dir, err = filepath.Abs(dir); err != nil {
 		return "", nil, &ComposeError{Err: err}
+	}
+	// Findings name files relative to the project directory.
+	for i, f := range files {
+		if rel, err := filepath.Rel(dir, f.abs); err == nil {
+			files[i].display = filepath.ToSlash(rel)
+		}
 	}
 	return dir, files, nil
 }
@@ -304,6 +368,7 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 			secrets = append(secrets, v)
 		}
 	}
+	var notes []composeNote
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("docker: compose: %w", err)
@@ -313,10 +378,15 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 			return nil, err
 		}
 		secrets = append(secrets, secret.ValuesIn(data)...)
-		if err := ix.addTop(f, data); err != nil {
+		docs, err := ix.addTop(f, data)
+		if err != nil {
 			return nil, composeRedact(err, secrets)
 		}
-		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: f.abs, Content: data})
+		// compose-go would log an obsolete version: key: hand it bytes
+		// without one, and report it as a finding.
+		content, versionNotes := composeHideVersion(docs, data)
+		notes = append(notes, versionNotes...)
+		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: f.abs, Content: content})
 	}
 
 	unset := map[string]bool{}
@@ -331,6 +401,11 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 	if name == "" {
 		name = "prodcheck"
 	}
+	type boolCast struct {
+		pattern tree.Path
+		value   string
+	}
+	var bools []boolCast // called from the loader's goroutine only
 	project, err := composeLoadProject(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(name, false)
 		o.Profiles = p.opts.Profiles
@@ -344,12 +419,20 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 			// No logrus warning for unset variables: they become findings.
 			return template.SubstituteWithOptions(s, m, template.WithoutLogging)
 		}
+		// No logrus warning for YAML 1.1 booleans: they become findings.
+		ip.TypeCastMapping = composeQuietCasts(ip.TypeCastMapping, func(pattern tree.Path, value string) {
+			bools = append(bools, boolCast{pattern, value})
+		})
 		o.Interpolate = &ip
 	})
 	if err != nil {
 		return nil, composeRedact(ix.locateError(err), secrets)
 	}
-	m = &composeModel{project: project, ix: ix, env: env, unset: unset}
+	notes = append(notes, ix.includedVersionNotes()...)
+	for _, b := range bools {
+		notes = append(notes, ix.boolNote(b.pattern, b.value))
+	}
+	m = &composeModel{project: project, ix: ix, env: env, unset: unset, notes: notes}
 	m.names = slices.Sorted(maps.Keys(project.Services))
 	m.awaited = map[string]bool{}
 	for _, s := range project.Services {

@@ -144,7 +144,7 @@ func BenchmarkComposeLoad(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			ix := newComposeIndex(dir, nil, DefaultComposeMaxFileSize)
-			if err := ix.addTop(composeFileRef{abs: filepath.Join(dir, "compose.yaml"), display: "compose.yaml"}, data); err != nil {
+			if _, err := ix.addTop(composeFileRef{abs: filepath.Join(dir, "compose.yaml"), display: "compose.yaml"}, data); err != nil {
 				b.Fatal(err)
 			}
 			ix.variableRefs()
@@ -158,7 +158,8 @@ func BenchmarkComposeChecks(b *testing.B) {
 	dir := composeGenerate(b, 300)
 	p := Compose(ComposeOptions{Dir: dir})
 	checks := ComposeChecks(p, ComposeChecksOptions{})
-	ctx := check.WithMemo(context.Background())
+	ctx, release := check.WithMemo(context.Background())
+	defer release()
 	if _, err := p.Load(ctx); err != nil {
 		b.Fatal(err)
 	}

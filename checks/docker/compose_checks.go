@@ -62,11 +62,13 @@ func ComposeChecks(p *ComposeProject, opts ComposeChecksOptions) []check.Check {
 		ReadOnlyRootFS(p),
 		LogRotation(p),
 		VariablesSet(p),
+		CurrentSyntax(p),
 	}
 }
 
 // composeCheck builds a check that loads p (once per run) and judges it.
 func composeCheck(p *ComposeProject, m check.Meta, judge func(ctx context.Context, cm *composeModel) check.Result) check.Check {
+	m.Target = p.Target()
 	return check.New(m, func(ctx context.Context) check.Result {
 		cm, err := p.src.Get(ctx)
 		if err != nil {

@@ -31,7 +31,7 @@ func FuzzComposeLines(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		ix := newComposeIndex(dir, map[string]string{"X": "1"}, 1<<20)
-		_ = ix.addTop(composeFileRef{abs: filepath.Join(dir, "compose.yaml"), display: "compose.yaml"}, data)
+		_, _ = ix.addTop(composeFileRef{abs: filepath.Join(dir, "compose.yaml"), display: "compose.yaml"}, data)
 		pickers := []func(*yaml.Node) *yaml.Node{
 			composeKey("image"),
 			composeKey("deploy", "resources", "limits", "memory"),
@@ -59,7 +59,8 @@ func FuzzComposeLines(f *testing.F) {
 			t.Fatal(err)
 		}
 		p := Compose(ComposeOptions{Dir: dir, Env: map[string]string{"X": "1"}})
-		ctx := check.WithMemo(context.Background())
+		ctx, release := check.WithMemo(context.Background())
+		defer release()
 		for _, c := range ComposeChecks(p, ComposeChecksOptions{}) {
 			if r := c.Run(ctx); !r.Status.Valid() {
 				t.Fatalf("%s: invalid status %v", c.Meta().ID, r.Status)

@@ -424,7 +424,7 @@ func VariablesSet(p *ComposeProject) check.Check {
 		case len(fs) == 0 && refs == 0:
 			return check.Pass("the compose files use no variables")
 		case len(fs) == 0:
-			return check.Passf("every variable used is set or has a default (%s)", composeCount(refs, "reference"))
+			return check.Pass(fmt.Sprintf("every variable used is set or has a default (%s)", composeCount(refs, "reference")))
 		}
 		return check.Fail(fmt.Sprintf("unset variable left blank: %s", composeCount(len(fs), "reference")), fs...)
 	})
@@ -438,4 +438,27 @@ func composeURLPasswordFingerprint(v string) string {
 	}
 	p, _ := u.User.Password()
 	return secret.Fingerprint(p)
+}
+
+// ----- docker.compose.syntax -----
+
+// CurrentSyntax reports what compose-go would have logged while loading
+// the project (this package steers it so that nothing reaches the
+// program's stderr, see the package documentation): an obsolete top-level
+// version: key and YAML 1.1 booleans (yes, no, on, off). They are harmless
+// today, so the check warns at info severity, each note located.
+func CurrentSyntax(p *ComposeProject) check.Check {
+	m := dockerMeta("compose", "docker.compose.syntax", "Compose files use current Compose Specification syntax",
+		sectionConfig, itemReviewCompose, check.SeverityInfo,
+		"Remove the top-level version: key (compose ignores it) and write booleans as true or false.",
+		[]string{"configuration"},
+		"Compose Specification: version and name top-level elements")
+	return composeCheck(p, m, func(_ context.Context, cm *composeModel) check.Result {
+		f := &composeFindings{m: cm, fs: slices.Clone(cm.notes)}
+		fs := f.sorted()
+		if len(fs) == 0 {
+			return check.Pass("no obsolete syntax in " + composeCount(len(cm.ix.allDocs()), "document"))
+		}
+		return check.Warn(fmt.Sprintf("obsolete syntax: %s", composeCount(len(fs), "note")), fs...)
+	})
 }

@@ -229,24 +229,24 @@ func (ix *composeIndex) interpolate(s string) string {
 //
 // A syntax error is not reported here: compose-go parses the same bytes
 // and reports it in its own words, with its own line.
-func (ix *composeIndex) addTop(f composeFileRef, data []byte) error {
+func (ix *composeIndex) addTop(f composeFileRef, data []byte) ([]*composeDoc, error) {
 	ix.files = append(ix.files, f)
 	ix.seen[f.abs] = true
 	docs, err := composeParseDocs(f.abs, f.display, data)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	for _, d := range docs {
 		if err := d.checkAliases(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, d := range docs {
 		if err := ix.addDoc(d, 0); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return docs, nil
 }
 
 func (ix *composeIndex) addDoc(d *composeDoc, depth int) error {
@@ -325,12 +325,13 @@ func (ix *composeIndex) resolve(base, p string) string {
 	return filepath.Clean(p)
 }
 
-// display names a file relative to the project directory when inside it.
+// display names a file relative to the project directory, with forward
+// slashes ("../common.yaml" for a file outside it).
 func (ix *composeIndex) display(abs string) string {
-	if rel, err := filepath.Rel(ix.dir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(ix.dir, abs); err == nil {
 		return filepath.ToSlash(rel)
 	}
-	return abs
+	return filepath.ToSlash(abs)
 }
 
 // parseExtra reads and parses an included or extended file. Only the size

@@ -2,7 +2,6 @@ package docker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -79,13 +78,7 @@ func composeOutcome(t testing.TB, rep *check.Report, id string) check.Outcome {
 
 func composeGoldenBytes(t testing.TB, rep *check.Report) []byte {
 	t.Helper()
-	out := make([]dfGoldenOutcome, 0, len(rep.Outcomes))
-	for _, o := range rep.Outcomes {
-		out = append(out, dfGoldenOutcome{ID: o.Meta.ID, Status: o.Result.Status, Message: o.Result.Message, Findings: o.Result.Findings})
-	}
-	got, err := json.MarshalIndent(out, "", "  ")
-	require.NoError(t, err)
-	return append(got, '\n')
+	return goldenOutcomes(t, rep)
 }
 
 // TestComposeGolden runs every compose check on each testdata project and
@@ -130,24 +123,24 @@ func TestComposeStatuses(t *testing.T) {
 		"docker.resources.pids", "docker.restart.policy", "docker.network.database-ports", "docker.network.database-network",
 		"docker.compose.secrets", "docker.hardening.privileged", "docker.hardening.socket", "docker.hardening.host-namespaces",
 		"docker.hardening.no-new-privileges", "docker.hardening.capabilities", "docker.hardening.read-only",
-		"docker.logging.rotation", "docker.compose.variables",
+		"docker.logging.rotation", "docker.compose.variables", "docker.compose.syntax",
 	}
 	want := map[string][]check.Status{
-		//          image health mem cpu pids rest dbport dbnet secr priv sock ns nnp caps ro log vars
-		"pass":      {P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P},
-		"image":     {F, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, F},
-		"health":    {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P},
-		"noversion": {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P},
-		"version":   {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P},
-		"restart":   {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P},
-		"database":  {P, F, F, F, W, F, F, F, P, P, P, F, W, P, W, W, P},
-		"secrets":   {P, F, F, F, W, F, S, S, F, P, P, P, W, P, W, W, P},
-		"hardening": {P, F, F, F, W, F, S, S, P, F, F, F, W, F, W, W, P},
-		"logging":   {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P},
-		"variables": {F, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, F},
-		"extends":   {F, F, P, F, W, P, S, S, P, F, P, P, W, F, W, W, P},
-		"multifile": {F, F, F, F, W, F, F, F, P, F, P, P, W, P, W, W, P},
-		"include":   {F, F, F, F, W, P, S, S, P, P, F, P, W, P, W, W, P},
+		//          image health mem cpu pids rest dbport dbnet secr priv sock ns nnp caps ro log vars syntax
+		"pass":      {P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P},
+		"image":     {F, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, F, P},
+		"health":    {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P, P},
+		"noversion": {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P, P},
+		"version":   {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P, W},
+		"restart":   {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P, P},
+		"database":  {P, F, F, F, W, F, F, F, P, P, P, F, W, P, W, W, P, P},
+		"secrets":   {P, F, F, F, W, F, S, S, F, P, P, P, W, P, W, W, P, P},
+		"hardening": {P, F, F, F, W, F, S, S, P, F, F, F, W, F, W, W, P, P},
+		"logging":   {P, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, P, P},
+		"variables": {F, F, F, F, W, F, S, S, P, P, P, P, W, P, W, W, F, P},
+		"extends":   {F, F, P, F, W, P, S, S, P, F, P, P, W, F, W, W, P, P},
+		"multifile": {F, F, F, F, W, F, F, F, P, F, P, P, W, P, W, W, P, P},
+		"include":   {F, F, F, F, W, P, S, S, P, P, F, P, W, P, W, W, P, P},
 	}
 	for _, c := range composeCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -459,7 +452,7 @@ func TestComposeBadInput(t *testing.T) {
 		{"required", ComposeOptions{Dir: filepath.Join(composeTestdata, "err-required")}, "required variable WEB_TAG is missing a value: set WEB_TAG to the release being deployed", "compose.yaml", 5, nil},
 		{"empty", ComposeOptions{Dir: filepath.Join(composeTestdata, "err-empty")}, "empty compose file", "compose.yaml", 0, nil},
 		{"missing", ComposeOptions{Dir: dir, Files: []string{"nope.yaml"}}, "no such file or directory", "nope.yaml", 0, fs.ErrNotExist},
-		{"no default file", ComposeOptions{Dir: filepath.Join(composeTestdata, "health", "withhc")}, "no compose file", filepath.Join(composeTestdata, "health", "withhc"), 0, fs.ErrNotExist},
+		{"no default file", ComposeOptions{Dir: filepath.Join(composeTestdata, "health", "withhc")}, "no compose file in " + filepath.Join(composeTestdata, "health", "withhc"), "", 0, fs.ErrNotExist},
 		{"directory", ComposeOptions{Dir: composeTestdata, Files: []string{"pass"}}, "is a directory", "pass", 0, nil},
 		{"binary", ComposeOptions{Dir: dir, Files: []string{write("binary.yaml", []byte("services:\n  a:\n    image: x\x00\x01\x02"))}}, "binary content (NUL byte at offset 27)", "binary.yaml", 3, nil},
 		{"not utf-8", ComposeOptions{Dir: dir, Files: []string{write("latin1.yaml", []byte("services:\n  caf\xe9:\n    image: x\n"))}}, "not UTF-8", "latin1.yaml", 0, nil},
@@ -577,7 +570,7 @@ func TestComposeMeta(t *testing.T) {
 			assert.NotEmpty(t, m.Refs, m.ID)
 		}
 	}
-	assert.Len(t, seen, 17)
+	assert.Len(t, seen, 18)
 }
 
 // TestComposeStacks runs the realistic stacks: the insecure one fails most
@@ -587,8 +580,11 @@ func TestComposeStacks(t *testing.T) {
 		dir := filepath.Join("testdata", "stacks", name)
 		p := Compose(ComposeOptions{Dir: dir})
 		checks := ComposeChecks(p, ComposeChecksOptions{})
-		df := Dockerfile(DockerfileOptions{Path: filepath.Join(dir, "api", "Dockerfile")})
-		return append(checks, DockerfileChecks(df)...), p
+		builds, err := p.Builds(t.Context())
+		require.NoError(t, err)
+		require.Len(t, builds, 1, "the stack builds api")
+		require.Equal(t, dir+"/api/Dockerfile", builds[0].Target())
+		return append(checks, DockerfileChecks(builds[0])...), p
 	}
 	t.Run("hardened", func(t *testing.T) {
 		checks, _ := stack("hardened")

@@ -29,6 +29,42 @@
 // a local stage name), and .dockerignore (or <Dockerfile>.dockerignore)
 // is read with the Docker CLI's own matcher.
 //
+// # Targets and locations
+//
+// Every check's Meta.Target names its source, so that one run can check
+// several projects and Dockerfiles with the same rules, and waivers,
+// overrides and filters can pick one by path pattern:
+//
+//   - a compose check: the first compose file as the caller named it,
+//     joined to Dir when relative, with forward slashes:
+//     ComposeOptions{Dir: "deploy/prod"} gives "deploy/prod/compose.yml"
+//     (the default file found there); an absolute path stays absolute;
+//   - a Dockerfile check: DockerfileOptions.Path, likewise
+//     ("deploy/prod/api/Dockerfile").
+//
+// ComposeOptions.Target and DockerfileOptions.Target name a source apart
+// when two would otherwise share a target (one file checked twice with
+// different options); the Runner rejects two checks with the same ID and
+// target.
+//
+// A finding's Location.File is relative to the root of its source, with
+// forward slashes, and is read together with the target: for a compose
+// project, the project directory ("compose.prod.yaml", "common/base.yaml",
+// "../shared.yaml"); for a Dockerfile, its build context ("Dockerfile",
+// ".dockerignore"). A service is never a target: it is the finding's
+// Location.Resource (`service "api"`).
+//
+// The Dockerfiles a compose project builds are known only once it loads,
+// and a check's Meta must be known before the run, so listing them is an
+// explicit step: [ComposeProject.Builds] loads the project and returns one
+// DockerfileSource per distinct build (context and Dockerfile), to pass
+// to [DockerfileChecks] before calling Run:
+//
+//	builds, err := p.Builds(ctx) // a *ComposeError when the project does not load
+//	for _, df := range builds {
+//		checks = append(checks, docker.DockerfileChecks(df)...)
+//	}
+//
 // Bad input (a YAML or Dockerfile syntax error, a schema error, a missing,
 // binary or oversized file) gives an Error outcome for every check on the
 // source, naming the file, the line where known and the parser's words.
@@ -42,7 +78,9 @@
 // docker.compose.variables, docker.hardening.privileged,
 // docker.hardening.socket, docker.hardening.host-namespaces,
 // docker.hardening.no-new-privileges, docker.hardening.capabilities,
-// docker.hardening.read-only and docker.logging.rotation. Dockerfile:
+// docker.hardening.read-only, docker.logging.rotation and
+// docker.compose.syntax (info: what compose-go would have logged).
+// Dockerfile:
 // docker.dockerfile.base-pinned, docker.dockerfile.user,
 // docker.dockerfile.healthcheck, docker.dockerfile.secrets and
 // docker.dockerfile.env-excluded. Each reports every offending service or
@@ -58,9 +96,24 @@
 //
 // # Logging
 //
-// compose-go logs through logrus's standard logger (for example one
-// warning per file that still has a version: key). This package never
-// changes logrus's settings; a program that wants silence sets them itself.
+// This package writes no log line, and never changes logrus's standard
+// logger, through which compose-go logs (that would silence the embedding
+// program's own logs). Instead it steers each load so that compose-go has
+// nothing to log, and reports the notes as findings of
+// docker.compose.syntax, located:
+//
+//   - an obsolete top-level version: key: the bytes handed to compose-go
+//     carry it renamed to an x- extension key of the same length, so lines
+//     do not move;
+//   - YAML 1.1 booleans (yes, no, on, off): the loader's boolean casts are
+//     wrapped per load;
+//   - unset variables: substituted without logging, and reported by
+//     docker.compose.variables.
+//
+// Known gaps, where compose-go reads the input itself: a version: key in a
+// file pulled in with include: (it is still reported as a finding), the
+// deprecated external.name of a network or volume, and a path starting
+// with ~ when HOME is unset are still logged by compose-go.
 //
 // All sources and checks are safe for concurrent use.
 package docker

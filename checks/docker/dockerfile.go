@@ -31,9 +31,14 @@ const DefaultDockerfileMaxSize = 1 << 20
 
 // DockerfileOptions configures a [DockerfileSource].
 type DockerfileOptions struct {
-	// Path is the Dockerfile to read. Required. Findings name the file as
-	// given here.
+	// Path is the Dockerfile to read. Required. It is the checks'
+	// Meta.Target, with forward slashes ("deploy/api/Dockerfile"), unless
+	// Target is set; findings name the file relative to ContextDir.
 	Path string
+	// Target, when set, is the checks' Meta.Target instead of Path: to
+	// check one Dockerfile twice in a run (with different BuildArgs, say)
+	// under two names.
+	Target string
 	// ContextDir is the build context, where .dockerignore is looked for;
 	// empty means the directory of Path.
 	ContextDir string
@@ -53,11 +58,19 @@ type DockerfileOptions struct {
 // or parsed makes every check on the source report an Error naming the
 // file, the line when known, and the parser's words.
 //
+// Every check on the source has Meta.Target [DockerfileSource.Target] (the
+// path as given), and its findings name files relative to the build
+// context: "Dockerfile", ".dockerignore", or "../Dockerfile" for a
+// Dockerfile outside its context.
+//
 // A DockerfileSource is safe for concurrent use.
 type DockerfileSource struct {
-	opts  DockerfileOptions
-	src   *check.Source[*dfParsed]
-	loads atomic.Int64 // how many times the file was loaded, for tests
+	opts     DockerfileOptions
+	target   string   // Meta.Target of the checks
+	rel      string   // the Dockerfile relative to the context, as findings name it
+	services []string // compose services that build it, when made by ComposeProject.Builds
+	src      *check.Source[*dfParsed]
+	loads    atomic.Int64 // how many times the file was loaded, for tests
 }
 
 // Dockerfile returns a source reading the Dockerfile that opts describes.
@@ -69,13 +82,50 @@ func Dockerfile(opts DockerfileOptions) *DockerfileSource {
 		opts.ContextDir = filepath.Dir(opts.Path)
 	}
 	opts.BuildArgs = maps.Clone(opts.BuildArgs)
-	s := &DockerfileSource{opts: opts}
+	s := &DockerfileSource{opts: opts, target: opts.Target, rel: dfRel(opts.ContextDir, opts.Path)}
+	if s.target == "" && opts.Path != "" {
+		s.target = filepath.ToSlash(filepath.Clean(opts.Path))
+	}
 	s.src = check.NewSource(s.load)
 	return s
 }
 
+// dfRel names file relative to dir, with forward slashes; when it cannot,
+// the file as given.
+func dfRel(dir, file string) string {
+	if file == "" {
+		return ""
+	}
+	absDir, err1 := filepath.Abs(dir)
+	absFile, err2 := filepath.Abs(file)
+	if err1 == nil && err2 == nil {
+		if rel, err := filepath.Rel(absDir, absFile); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(file)
+}
+
 // Path returns the path of the Dockerfile, as given in the options.
 func (s *DockerfileSource) Path() string { return s.opts.Path }
+
+// Target returns the Meta.Target of the checks on s: Options.Target, or
+// else Path with forward slashes.
+func (s *DockerfileSource) Target() string {
+	if s == nil {
+		return ""
+	}
+	return s.target
+}
+
+// Services returns the compose services that build this Dockerfile, sorted,
+// when s came from [ComposeProject.Builds]; nil otherwise.
+func (s *DockerfileSource) Services() []string {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.services)
+}
 
 // ContextDir returns the build context directory.
 func (s *DockerfileSource) ContextDir() string { return s.opts.ContextDir }
@@ -105,7 +155,11 @@ func (s *DockerfileSource) load(ctx context.Context) (*dfParsed, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.file = s.rel
 	p.ignore, p.ignoreErr = dockerignoreLoad(ctx, s.opts.ContextDir, s.opts.Path, s.opts.MaxSize)
+	if f := p.ignore.File(); f != "" {
+		p.ignoreName = dfRel(s.opts.ContextDir, f)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("docker: read %s: %w", s.opts.Path, err)
 	}
@@ -293,7 +347,10 @@ type dfParsed struct {
 	warnings  []dfWarning
 	ignore    *DockerIgnore
 	ignoreErr error
-	envFiles  []string // .env files found at the top of the context
+	// ignoreName is the ignore file relative to the context, as findings
+	// name it; "" when there is none.
+	ignoreName string
+	envFiles   []string // .env files found at the top of the context
 }
 
 // final returns the stage that ships: the last one.

@@ -38,6 +38,7 @@ func DockerfileChecks(src *DockerfileSource) []check.Check {
 // dfCheck builds a check that loads src and judges the parsed file; a load
 // error is an Error result.
 func dfCheck(src *DockerfileSource, m check.Meta, judge func(ctx context.Context, p *dfParsed) check.Result) check.Check {
+	m.Target = src.Target()
 	return check.New(m, func(ctx context.Context) check.Result {
 		p, err := src.get(ctx)
 		if err != nil {
@@ -200,7 +201,7 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 		s, u, ok := dfLastUser(p, final)
 		if !ok {
 			if dfNonRootBase(s.image, opts.NonRootBases) {
-				return check.Passf("final stage inherits a non-root user from %s", s.image)
+				return check.Pass(fmt.Sprintf("final stage inherits a non-root user from %s", s.image))
 			}
 			return check.Fail("final stage runs as root: no USER", check.Finding{
 				Message:  fmt.Sprintf("final stage has no USER instruction, so it runs as root (the default of %s)", s.image),
@@ -238,7 +239,7 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 				Actual:   actual,
 			})
 		}
-		return check.Passf("final stage runs as %q (line %d%s)", u.value, u.line, where)
+		return check.Pass(fmt.Sprintf("final stage runs as %q (line %d%s)", u.value, u.line, where))
 	})
 }
 
@@ -338,7 +339,7 @@ func DockerfileHealthcheck(src *DockerfileSource) check.Check {
 				Actual:   "HEALTHCHECK NONE",
 			})
 		}
-		return check.Passf("final stage declares HEALTHCHECK (line %d%s)", h.line, where)
+		return check.Pass(fmt.Sprintf("final stage declares HEALTHCHECK (line %d%s)", h.line, where))
 	})
 }
 
@@ -457,7 +458,7 @@ func DockerfileEnvExcluded(src *DockerfileSource, opts EnvExcludedOptions) check
 				paths = append(paths, f)
 			}
 		}
-		ignoreName := p.ignore.File()
+		ignoreName := p.ignoreName
 		var fs []check.Finding
 		whole := 0
 		for _, s := range p.stages {

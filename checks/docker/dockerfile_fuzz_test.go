@@ -41,7 +41,8 @@ func FuzzDockerfileParse(f *testing.F) {
 	f.Add([]byte("ARG X=${X}\nFROM ${X:+a}${X:-b}:${X%%.*}\nONBUILD RUN <<EOF\nx\nEOF\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := dfSourceFromBytes("Dockerfile", data)
-		ctx := check.WithMemo(t.Context())
+		ctx, release := check.WithMemo(t.Context())
+		defer release()
 		for _, c := range DockerfileChecks(src) {
 			r := c.Run(ctx)
 			if !r.Status.Valid() {

@@ -30,7 +30,8 @@ func TestDockerfileGapMissingUserAndHealthcheckLocated(t *testing.T) {
 	require.Equal(t, check.StatusFail, user.Result.Status, "no USER at all runs as root")
 	require.Len(t, user.Result.Findings, 1)
 	assert.Equal(t, 5, user.Result.Findings[0].Location.Line, "points at the final stage's FROM")
-	assert.Equal(t, path, user.Result.Findings[0].Location.File)
+	assert.Equal(t, "Dockerfile", user.Result.Findings[0].Location.File, "relative to the build context")
+	assert.Equal(t, filepath.ToSlash(path), user.Meta.Target)
 
 	hc := dfOutcome(t, rep, "docker.dockerfile.healthcheck")
 	require.Equal(t, check.StatusFail, hc.Result.Status)

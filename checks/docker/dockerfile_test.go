@@ -22,9 +22,49 @@ const dfTestdata = "testdata/dockerfile"
 // dfGoldenOutcome is what a golden file records of one check's outcome.
 type dfGoldenOutcome struct {
 	ID       string          `json:"id"`
+	Target   string          `json:"target,omitempty"`
 	Status   check.Status    `json:"status"`
 	Message  string          `json:"message"`
-	Findings []check.Finding `json:"findings,omitempty"`
+	Findings []goldenFinding `json:"findings,omitempty"`
+}
+
+// goldenFinding and goldenLocation fix the JSON of a finding in golden
+// files (the core types carry no JSON tags).
+type goldenFinding struct {
+	Message  string         `json:"message"`
+	Location goldenLocation `json:"location"`
+	Expected string         `json:"expected,omitempty"`
+	Actual   string         `json:"actual,omitempty"`
+}
+
+type goldenLocation struct {
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Col      int    `json:"col,omitempty"`
+	URL      string `json:"url,omitempty"`
+	Resource string `json:"resource,omitempty"`
+}
+
+// goldenOutcomes renders rep's outcomes for a golden file.
+func goldenOutcomes(t testing.TB, rep *check.Report) []byte {
+	t.Helper()
+	out := make([]dfGoldenOutcome, 0, len(rep.Outcomes))
+	for _, o := range rep.Outcomes {
+		g := dfGoldenOutcome{ID: o.Meta.ID, Target: o.Meta.Target, Status: o.Result.Status, Message: o.Result.Message}
+		for _, f := range o.Result.Findings {
+			l := f.Location
+			g.Findings = append(g.Findings, goldenFinding{
+				Message:  f.Message,
+				Location: goldenLocation{File: l.File, Line: l.Line, Col: l.Col, URL: l.URL, Resource: l.Resource},
+				Expected: f.Expected,
+				Actual:   f.Actual,
+			})
+		}
+		out = append(out, g)
+	}
+	got, err := json.MarshalIndent(out, "", "  ")
+	require.NoError(t, err)
+	return append(got, '\n')
 }
 
 // dfRunAll runs every Dockerfile check on src through a Runner.
@@ -51,13 +91,7 @@ func dfOutcome(t testing.TB, rep *check.Report, id string) check.Outcome {
 
 func dfGolden(t *testing.T, name string, rep *check.Report) {
 	t.Helper()
-	out := make([]dfGoldenOutcome, 0, len(rep.Outcomes))
-	for _, o := range rep.Outcomes {
-		out = append(out, dfGoldenOutcome{ID: o.Meta.ID, Status: o.Result.Status, Message: o.Result.Message, Findings: o.Result.Findings})
-	}
-	got, err := json.MarshalIndent(out, "", "  ")
-	require.NoError(t, err)
-	got = append(got, '\n')
+	got := goldenOutcomes(t, rep)
 	golden := filepath.Join(dfTestdata, name+".golden")
 	if *update {
 		require.NoError(t, os.WriteFile(golden, got, 0o644))
@@ -364,7 +398,8 @@ func TestDockerfileLoadsOncePerRun(t *testing.T) {
 	assert.Equal(t, int64(2+len(checks)), src.loads.Load())
 
 	// By hand, a memo context shares one load between them.
-	ctx := check.WithMemo(t.Context())
+	ctx, release := check.WithMemo(t.Context())
+	defer release()
 	for _, c := range checks {
 		c.Run(ctx)
 	}

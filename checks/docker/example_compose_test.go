@@ -42,19 +42,63 @@ func ExampleCompose() {
 }
 
 // ComposeChecks returns every compose check; with the Dockerfile checks of
-// the service it builds, the hardened example stack passes them all.
+// every image it builds, the hardened example stack passes them all.
 func ExampleComposeChecks() {
+	ctx := context.Background()
 	p := docker.Compose(docker.ComposeOptions{Dir: "testdata/stacks/hardened"})
 	checks := docker.ComposeChecks(p, docker.ComposeChecksOptions{})
-	checks = append(checks, docker.DockerfileChecks(docker.Dockerfile(docker.DockerfileOptions{Path: "testdata/stacks/hardened/api/Dockerfile"}))...)
-	rep, err := (&check.Runner{}).Run(context.Background(), checks...)
+	builds, err := p.Builds(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, df := range builds {
+		checks = append(checks, docker.DockerfileChecks(df)...)
+	}
+	rep, err := (&check.Runner{Policy: check.Policy{Threshold: check.SeverityInfo}}).Run(context.Background(), checks...)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println("worst:", rep.Worst())
-	fmt.Println("failing:", rep.Err(check.SeverityInfo))
+	fmt.Println("failing:", rep.Err())
 	// Output:
 	// worst: pass
 	// failing: <nil>
+}
+
+// Builds lists the Dockerfiles a compose project builds, one source per
+// distinct build, so that one run checks the compose file and every
+// Dockerfile: each check is named by its target, "id [target]".
+func ExampleComposeProject_Builds() {
+	ctx := context.Background()
+	p := docker.Compose(docker.ComposeOptions{Dir: "testdata/compose/builds"})
+	builds, err := p.Builds(ctx) // before Run: a check's target is known before it runs
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	checks := []check.Check{docker.ImagePinned(p, docker.ImagePinnedOptions{})}
+	for _, df := range builds {
+		fmt.Println("builds", df.Target(), "for", df.Services())
+		checks = append(checks, docker.DockerfileBasePinned(df, docker.BasePinnedOptions{}))
+	}
+	rep, err := (&check.Runner{}).Run(ctx, checks...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range rep.Outcomes {
+		fmt.Printf("%s %s\n", o.Meta.Name(), o.Result.Status)
+		for _, f := range o.Result.Findings {
+			fmt.Printf("  %s: %s\n", f.Location, f.Message)
+		}
+	}
+	// Output:
+	// builds testdata/compose/builds/api/Dockerfile for [api worker]
+	// builds testdata/compose/builds/web/Dockerfile for [web]
+	// docker.image.pinned [testdata/compose/builds/compose.yaml] pass
+	// docker.dockerfile.base-pinned [testdata/compose/builds/api/Dockerfile] pass
+	// docker.dockerfile.base-pinned [testdata/compose/builds/web/Dockerfile] fail
+	//   Dockerfile:1 stage 0: base image "nginx:latest" uses the floating tag :latest
 }

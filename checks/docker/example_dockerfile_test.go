@@ -9,7 +9,8 @@ import (
 )
 
 // Run every Dockerfile check on one Dockerfile: the file is read and
-// parsed once for the run, and each finding names file:line and stage.
+// parsed once for the run. Each check's target is the Dockerfile's path;
+// each finding names file:line (relative to the build context) and stage.
 func ExampleDockerfileChecks() {
 	src := docker.Dockerfile(docker.DockerfileOptions{Path: "testdata/dockerfile/nouser/Dockerfile"})
 	rep, err := (&check.Runner{}).Run(context.Background(), docker.DockerfileChecks(src)...)
@@ -17,6 +18,7 @@ func ExampleDockerfileChecks() {
 		fmt.Println(err)
 		return
 	}
+	fmt.Println("target:", src.Target())
 	for _, o := range rep.Outcomes {
 		fmt.Printf("%-4s %s: %s\n", o.Result.Status, o.Meta.ID, o.Result.Message)
 		for _, f := range o.Result.Findings {
@@ -24,11 +26,12 @@ func ExampleDockerfileChecks() {
 		}
 	}
 	// Output:
+	// target: testdata/dockerfile/nouser/Dockerfile
 	// pass docker.dockerfile.base-pinned: 2 external images pinned
 	// fail docker.dockerfile.user: final stage runs as root: no USER
-	//       testdata/dockerfile/nouser/Dockerfile:5 stage 1: final stage has no USER instruction, so it runs as root (the default of debian:12-slim) (expected USER with a non-root name or UID in the final stage, found no USER)
+	//       Dockerfile:5 stage 1: final stage has no USER instruction, so it runs as root (the default of debian:12-slim) (expected USER with a non-root name or UID in the final stage, found no USER)
 	// fail docker.dockerfile.healthcheck: final stage has no HEALTHCHECK
-	//       testdata/dockerfile/nouser/Dockerfile:5 stage 1: final stage declares no HEALTHCHECK (expected HEALTHCHECK CMD … in the final stage, found no HEALTHCHECK)
+	//       Dockerfile:5 stage 1: final stage declares no HEALTHCHECK (expected HEALTHCHECK CMD … in the final stage, found no HEALTHCHECK)
 	// pass docker.dockerfile.secrets: no literal secrets in 0 ENV/ARG keys
 	// pass docker.dockerfile.env-excluded: no COPY of the whole build context and no .env copied by name
 }
@@ -64,5 +67,5 @@ func ExampleDockerfileBasePinned() {
 	}
 	// Output:
 	// fail 1 unpinned image
-	// testdata/dockerfile/good/Dockerfile:4 stage "build": base image "golang:${GO_VERSION}-alpine" is not pinned by digest (expected an @sha256 digest (node:22.11-alpine@sha256:…), found golang:1.26.8-alpine (from golang:${GO_VERSION}-alpine))
+	// Dockerfile:4 stage "build": base image "golang:${GO_VERSION}-alpine" is not pinned by digest (expected an @sha256 digest (node:22.11-alpine@sha256:…), found golang:1.26.8-alpine (from golang:${GO_VERSION}-alpine))
 }

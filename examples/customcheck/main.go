@@ -10,17 +10,22 @@
 //	team.env.log-level       low     LOG_LEVEL is not debug or trace
 //	team.net.pprof-closed    high    nothing listens on 127.0.0.1:6060 (-addr)
 //
-// On the sample, the first passes, the secret is too short (a warning) and
-// the log level is debug (a failure), so the output shows each kind of
-// outcome. The failure is of low severity, below the default -fail-on
-// high, so the run still exits 0; `-fail-on low` makes it exit 1.
+// Each env check's target is the file, the port check's the address.
+//
+// On the sample, debug mode is off (a pass), the secret is too short (a
+// failure of medium severity) and the log level is debug (a failure of low
+// severity). -fail-on sets the threshold of the run's policy
+// (Runner.Policy.Threshold): both failures are below the default -fail-on
+// high, so the run passes and exits 0, saying so; `-fail-on medium` or
+// `-fail-on low` makes it exit 1.
 //
 // Usage:
 //
 //	go run ./examples/customcheck [-env FILE] [-addr HOST:PORT] [-format text|json|junit|markdown] [-fail-on SEVERITY]
 //
-// Exit status: 0 when no failure at or above -fail-on remains (and no
-// check errored), 1 when one does, 2 for a usage error.
+// Exit status: 0 when the run passes under its policy (rep.Err() is nil:
+// no unwaived failure at or above -fail-on, no error), 1 when it does not,
+// 2 for a usage error.
 package main
 
 import (
@@ -35,6 +40,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -94,30 +100,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		PortClosed(*addr),
 	}
 
-	var runner check.Runner // the zero Runner: defaults for limit, timeout, grace
+	// Defaults for limit, timeout and grace; the policy from -fail-on.
+	runner := check.Runner{Policy: check.Policy{Threshold: threshold}}
 	rep, err := runner.Run(ctx, checks...)
 	if err != nil {
 		fmt.Fprintf(stderr, "customcheck: %v\n", err)
 		return 2
 	}
-	if err := render(stdout, rep); err != nil {
+	if err := render(stdout, rep, report.Options{Color: *format == "text" && isTerminal(stdout)}); err != nil {
 		fmt.Fprintf(stderr, "customcheck: %v\n", err)
 		return 2
 	}
-	if err := rep.Err(threshold); err != nil {
-		fmt.Fprintf(stderr, "customcheck: failing at -fail-on %s: %v\n", threshold, err)
+	if err := rep.Err(); err != nil {
+		fmt.Fprintf(stderr, "customcheck: the run fails (%s): %v\n", rep.Policy, err)
 		return 1
+	}
+	if n := belowThreshold(rep); n > 0 {
+		fmt.Fprintf(stderr, "customcheck: the run passes (%s): %d %s below %s\n", rep.Policy, n, plural(n, "failure"), threshold)
 	}
 	return 0
 }
 
-var renderers = map[string]func(io.Writer, *check.Report) error{
-	"text": func(w io.Writer, r *check.Report) error {
-		return report.Text(w, r, report.TextOptions{Color: isTerminal(w)})
-	},
+var renderers = map[string]func(io.Writer, *check.Report, report.Options) error{
+	"text":     report.Text,
 	"json":     report.JSON,
 	"junit":    report.JUnit,
 	"markdown": report.Markdown,
+}
+
+// belowThreshold counts the unwaived failures that do not fail the run
+// under its policy: those below its threshold.
+func belowThreshold(rep *check.Report) int {
+	n := 0
+	for _, o := range rep.Outcomes {
+		if o.Result.Status == check.StatusFail && !o.Waived() && !rep.Policy.Fails(o) {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
 }
 
 func isTerminal(w io.Writer) bool {
@@ -129,6 +156,14 @@ func isTerminal(w io.Writer) bool {
 type env struct {
 	file string
 	vars map[string]variable
+}
+
+// An envFile is an environment file to check: its name, which is the
+// target of every check that reads it, and the source that reads and
+// parses it once per run.
+type envFile struct {
+	name string
+	src  *check.Source[env]
 }
 
 type variable struct {
@@ -146,10 +181,11 @@ func (e env) lookup(key string) (variable, bool, check.Location) {
 	return v, ok, loc
 }
 
-// envSource returns a source that reads and parses an environment file
-// once per run, for every check built on it.
-func envSource(name string, read func() ([]byte, error)) *check.Source[env] {
-	return check.NewSource(func(ctx context.Context) (env, error) {
+// envSource returns the environment file name, read and parsed once per
+// run for every check built on it.
+func envSource(name string, read func() ([]byte, error)) envFile {
+	name = filepath.ToSlash(name)
+	return envFile{name: name, src: check.NewSource(func(ctx context.Context) (env, error) {
 		if err := ctx.Err(); err != nil {
 			return env{}, err
 		}
@@ -158,7 +194,7 @@ func envSource(name string, read func() ([]byte, error)) *check.Source[env] {
 			return env{}, fmt.Errorf("customcheck: %w", err)
 		}
 		return parseEnv(name, data)
-	})
+	})}
 }
 
 // parseEnv parses KEY=VALUE lines, ignoring blank lines, comments and an
@@ -193,16 +229,17 @@ const section = "Deployment / Configuration"
 
 // DebugOff checks that debug mode is off: a check written with check.New,
 // with a finding located at the file and line.
-func DebugOff(src *check.Source[env]) check.Check {
+func DebugOff(file envFile) check.Check {
 	return check.New(check.Meta{
 		ID:          "team.env.debug-off",
+		Target:      file.name,
 		Title:       "Debug mode is off",
 		Section:     section,
 		Item:        "Debug mode is disabled in production",
 		Severity:    check.SeverityHigh,
 		Remediation: "Set DEBUG=false (or remove it) in the production environment.",
 	}, func(ctx context.Context) check.Result {
-		e, err := src.Get(ctx)
+		e, err := file.src.Get(ctx)
 		if err != nil {
 			return check.Error(err)
 		}
@@ -212,7 +249,7 @@ func DebugOff(src *check.Source[env]) check.Check {
 			if !ok {
 				return check.Pass("DEBUG is not set")
 			}
-			return check.Passf("DEBUG=%s", v.value)
+			return check.Pass(fmt.Sprintf("DEBUG=%s", v.value))
 		}
 		return check.Fail("debug mode is on", check.Finding{
 			Message: "DEBUG enables debug mode", Location: loc,
@@ -224,10 +261,11 @@ func DebugOff(src *check.Source[env]) check.Check {
 // SessionSecret checks that the session secret is set and long: a failure
 // when missing or short, a warning below the recommended length. The value
 // never appears in the result, only its length.
-func SessionSecret(src *check.Source[env]) check.Check {
+func SessionSecret(file envFile) check.Check {
 	const minLen, goodLen = 16, 32
 	return check.New(check.Meta{
 		ID:          "team.env.session-secret",
+		Target:      file.name,
 		Title:       "The session secret is strong",
 		Section:     section,
 		Item:        "Secrets are strong and not defaults",
@@ -235,7 +273,7 @@ func SessionSecret(src *check.Source[env]) check.Check {
 		Tags:        []string{"security", "secrets"},
 		Remediation: fmt.Sprintf("Generate a random SESSION_SECRET of %d characters or more (openssl rand -base64 32).", goodLen),
 	}, func(ctx context.Context) check.Result {
-		e, err := src.Get(ctx)
+		e, err := file.src.Get(ctx)
 		if err != nil {
 			return check.Error(err)
 		}
@@ -257,28 +295,29 @@ func SessionSecret(src *check.Source[env]) check.Check {
 			f.Message = "SESSION_SECRET is shorter than recommended"
 			return check.Warn(fmt.Sprintf("session secret of %d characters", n), f)
 		}
-		return check.Passf("session secret of %d characters", n)
+		return check.Pass(fmt.Sprintf("session secret of %d characters", n))
 	})
 }
 
 // LogLevel checks that logging is not at debug level.
-func LogLevel(src *check.Source[env]) check.Check {
+func LogLevel(file envFile) check.Check {
 	quiet := []string{"", "info", "warn", "warning", "error"}
 	return check.New(check.Meta{
 		ID:          "team.env.log-level",
+		Target:      file.name,
 		Title:       "Logs are not at debug level",
 		Section:     section,
 		Item:        "Log levels are set for production",
 		Severity:    check.SeverityLow,
 		Remediation: "Set LOG_LEVEL=info; raise it only while investigating.",
 	}, func(ctx context.Context) check.Result {
-		e, err := src.Get(ctx)
+		e, err := file.src.Get(ctx)
 		if err != nil {
 			return check.Error(err)
 		}
 		v, _, loc := e.lookup("LOG_LEVEL")
 		if slices.Contains(quiet, strings.ToLower(v.value)) {
-			return check.Passf("LOG_LEVEL=%q", v.value)
+			return check.Pass(fmt.Sprintf("LOG_LEVEL=%q", v.value))
 		}
 		return check.Fail("LOG_LEVEL="+v.value, check.Finding{
 			Message: "verbose logs cost money and may record personal data", Location: loc,
@@ -293,6 +332,7 @@ func LogLevel(src *check.Source[env]) check.Check {
 func PortClosed(addr string) check.Check {
 	return check.FromError(check.Meta{
 		ID:          "team.net.pprof-closed",
+		Target:      addr,
 		Title:       "No profiling endpoint listens",
 		Section:     "Deployment / Network",
 		Item:        "Debug and profiling endpoints are not exposed",

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,44 +39,72 @@ func TestRun(t *testing.T) {
 	require.NoError(t, os.WriteFile(broken, []byte("# ok\nNOT A VARIABLE\n"), 0o600))
 
 	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout []string
-		stderr []string
+		name      string
+		args      []string
+		code      int
+		stdout    []string
+		stderr    []string
+		notStderr []string
 	}{
 		{
 			name: "the demo passes at the default threshold",
 			args: []string{"-addr", closed},
 			code: 0,
 			stdout: []string{
-				"✓ team.env.debug-off", "! team.env.session-secret", "✗ team.env.log-level", "✓ team.net.pprof-closed",
-				"sample.env:6 variable LOG_LEVEL", "found debug",
+				"team.env.debug-off", "team.env.session-secret", "team.env.log-level", "team.net.pprof-closed",
+				"sample.env:6 variable LOG_LEVEL", "sample.env:7 variable SESSION_SECRET",
 			},
+			stderr: []string{"customcheck: the run passes (fail at high or above): 2 failures below high\n"},
 		},
 		{
-			name:   "and fails at low",
-			args:   []string{"-addr", closed, "-fail-on", "low"},
-			code:   1,
-			stderr: []string{"customcheck: failing at -fail-on low: team.env.log-level (low): fail: LOG_LEVEL=debug"},
+			name:   "a medium failure does not fail the run at -fail-on high",
+			args:   []string{"-addr", closed, "-fail-on", "high"},
+			code:   0,
+			stderr: []string{"customcheck: the run passes (fail at high or above): 2 failures below high\n"},
+		},
+		{
+			name:   "nor at critical",
+			args:   []string{"-addr", closed, "-fail-on", "critical"},
+			code:   0,
+			stderr: []string{"the run passes (fail at critical or above): 2 failures below critical"},
+		},
+		{
+			name:      "it fails the run at medium",
+			args:      []string{"-addr", closed, "-fail-on", "medium"},
+			code:      1,
+			stderr:    []string{"customcheck: the run fails (fail at medium or above): team.env.session-secret [sample.env] (medium): fail: session secret of 9 characters\n"},
+			notStderr: []string{"team.env.log-level", "the run passes"},
+		},
+		{
+			name: "and at low, with the low failure",
+			args: []string{"-addr", closed, "-fail-on", "low"},
+			code: 1,
+			stderr: []string{
+				"customcheck: the run fails (fail at low or above): 2 checks failed:",
+				"team.env.session-secret [sample.env] (medium): fail: session secret of 9 characters",
+				"team.env.log-level [sample.env] (low): fail: LOG_LEVEL=debug",
+			},
 		},
 		{
 			name:   "an open port fails at high",
 			args:   []string{"-addr", open.Addr().String()},
 			code:   1,
-			stdout: []string{"✗ team.net.pprof-closed", "accepts connections"},
+			stdout: []string{"team.net.pprof-closed", "accepts connections"},
+			stderr: []string{"team.net.pprof-closed [" + open.Addr().String() + "] (high): fail: " + open.Addr().String() + " accepts connections"},
 		},
 		{
 			name:   "your own file",
 			args:   []string{"-addr", closed, "-env", debugOn},
 			code:   1,
-			stdout: []string{"prod.env:1 variable DEBUG", "✓ team.env.session-secret", "✓ team.env.log-level"},
+			stdout: []string{"prod.env:1 variable DEBUG"},
+			stderr: []string{"team.env.debug-off [" + filepath.ToSlash(debugOn) + "] (high): fail: debug mode is on"},
 		},
 		{
 			name:   "a broken file is an error for every check that reads it",
 			args:   []string{"-addr", closed, "-env", broken},
 			code:   1,
-			stdout: []string{"broken.env:2: want KEY=VALUE", "1 passed", "3 errors"},
+			stdout: []string{"broken.env:2: want KEY=VALUE"},
+			stderr: []string{"3 checks failed:"},
 		},
 		{
 			name:   "a missing file",
@@ -83,7 +112,7 @@ func TestRun(t *testing.T) {
 			code:   1,
 			stdout: []string{"no such file or directory"},
 		},
-		{name: "markdown", args: []string{"-addr", closed, "-format", "markdown"}, stdout: []string{"- [x] Debug mode is disabled in production", "- [ ] Log levels are set for production"}},
+		{name: "markdown", args: []string{"-addr", closed, "-format", "markdown"}, stdout: []string{"Debug mode is disabled in production", "Log levels are set for production"}},
 		{name: "bad format", args: []string{"-format", "yaml"}, code: 2, stderr: []string{`unknown format "yaml"`}},
 		{name: "bad severity", args: []string{"-fail-on", "severe"}, code: 2, stderr: []string{`unknown severity "severe"`}},
 		{name: "unset severity", args: []string{"-fail-on", ""}, code: 2, stderr: []string{"-fail-on"}},
@@ -101,23 +130,52 @@ func TestRun(t *testing.T) {
 			for _, s := range tt.stderr {
 				assert.Contains(t, stderr.String(), s)
 			}
+			for _, s := range tt.notStderr {
+				assert.NotContains(t, stderr.String(), s)
+			}
 		})
 	}
 }
 
+// The machine formats record the policy -fail-on set and the verdict
+// under it, and agree with the exit status.
 func TestRunMachineFormats(t *testing.T) {
 	closed := closedAddr(t)
-	var out bytes.Buffer
-	require.Equal(t, 0, run(t.Context(), []string{"-addr", closed, "-format", "json"}, &out, &out))
-	assert.True(t, json.Valid(out.Bytes()), out.String())
-	assert.Contains(t, out.String(), `"team.env.session-secret"`)
-	assert.NotContains(t, out.String(), "change-me-please", "the secret never appears")
+	for _, tt := range []struct {
+		failOn  string
+		code    int
+		failing int // outcomes that fail the run
+	}{{"high", 0, 0}, {"medium", 1, 1}, {"low", 1, 2}} {
+		t.Run(tt.failOn, func(t *testing.T) {
+			var out, stderr bytes.Buffer
+			require.Equal(t, tt.code, run(t.Context(), []string{"-addr", closed, "-format", "json", "-fail-on", tt.failOn}, &out, &stderr), "%s", &stderr)
+			var doc struct {
+				Passed bool `json:"passed"`
+				Policy struct {
+					Threshold string `json:"threshold"`
+				} `json:"policy"`
+				Outcomes []struct {
+					ID     string `json:"id"`
+					Target string `json:"target"`
+				} `json:"outcomes"`
+			}
+			require.NoError(t, json.Unmarshal(out.Bytes(), &doc), out.String())
+			assert.Equal(t, tt.code == 0, doc.Passed, "JSON passed agrees with the exit status")
+			assert.Equal(t, tt.failOn, doc.Policy.Threshold)
+			require.Len(t, doc.Outcomes, 4)
+			assert.Equal(t, "sample.env", doc.Outcomes[1].Target)
+			assert.Equal(t, closed, doc.Outcomes[3].Target)
+			assert.NotContains(t, out.String(), "change-me", "the secret never appears")
 
-	out.Reset()
-	require.Equal(t, 0, run(t.Context(), []string{"-addr", closed, "-format", "junit"}, &out, &out))
-	var v any
-	assert.NoError(t, xml.Unmarshal(out.Bytes(), &v), out.String())
-	assert.Contains(t, out.String(), "team.env.log-level")
+			out.Reset()
+			stderr.Reset()
+			require.Equal(t, tt.code, run(t.Context(), []string{"-addr", closed, "-format", "junit", "-fail-on", tt.failOn}, &out, &stderr), "%s", &stderr)
+			var v any
+			assert.NoError(t, xml.Unmarshal(out.Bytes(), &v), out.String())
+			assert.Contains(t, out.String(), "team.env.log-level")
+			assert.Equal(t, tt.failing, strings.Count(out.String(), "<failure"), "a JUnit failure means: fails the run under the policy")
+		})
+	}
 }
 
 func TestParseEnv(t *testing.T) {

@@ -39,16 +39,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	// One source per input, shared by every check that reads it.
+	// One source per input, shared by every check that reads it. Each
+	// check is named by its target: the compose file, or a Dockerfile.
 	project := docker.Compose(docker.ComposeOptions{Dir: *dir})
 	checks := docker.ComposeChecks(project, docker.ComposeChecksOptions{})
-	dockerfiles, _ := filepath.Glob(filepath.Join(*dir, "*", "Dockerfile"))
-	if len(dockerfiles) > 0 {
-		// Check IDs are unique in a run: the first built image's Dockerfile.
-		checks = append(checks, docker.DockerfileChecks(docker.Dockerfile(docker.DockerfileOptions{Path: dockerfiles[0]}))...)
+	// Every Dockerfile the compose file builds, known once it loads:
+	// listed before the run, checked in the same run.
+	builds, err := project.Builds(ctx)
+	if err != nil {
+		// The compose checks report the load error themselves.
+		builds = nil
+	}
+	for _, df := range builds {
+		checks = append(checks, docker.DockerfileChecks(df)...)
 	}
 
-	r := check.Runner{}
+	r := check.Runner{Policy: check.Policy{Threshold: threshold}}
 	var progress *report.ProgressLine
 	if report.ColorAuto(os.Stderr, nil) { // a live line on a terminal only
 		progress = report.NewProgressLine(os.Stderr, report.ProgressOptions{})
@@ -64,13 +70,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch *format {
 	case "text":
-		err = report.Text(stdout, rep, report.TextOptions{Color: report.ColorAuto(os.Stdout, nil)})
+		err = report.Text(stdout, rep, report.Options{Color: report.ColorAuto(os.Stdout, nil)})
 	case "json":
-		err = report.JSON(stdout, rep)
+		err = report.JSON(stdout, rep, report.Options{})
 	case "junit":
-		err = report.JUnit(stdout, rep)
+		err = report.JUnit(stdout, rep, report.Options{})
 	case "markdown":
-		err = report.Markdown(stdout, rep)
+		err = report.Markdown(stdout, rep, report.Options{})
 	default:
 		err = fmt.Errorf("unknown format %q", *format)
 	}
@@ -78,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	if err := rep.Err(threshold); err != nil {
+	if err := rep.Err(); err != nil {
 		fmt.Fprintln(stderr, "\ndeploy blocked:", err)
 		return 1
 	}

@@ -20,6 +20,24 @@ func TestInsecureStackBlocksDeploy(t *testing.T) {
 	assert.Contains(t, out.String(), `compose.yaml:`)
 	assert.Contains(t, errOut.String(), "deploy blocked")
 	assert.NotContains(t, out.String(), "canary-")
+	// Checks are named by target: the compose file and the Dockerfile it builds.
+	dir := filepath.ToSlash(stack("insecure"))
+	assert.Contains(t, out.String(), "docker.network.database-ports ["+dir+"/compose.yaml]")
+	assert.Contains(t, out.String(), "docker.dockerfile.user ["+dir+"/api/Dockerfile]")
+	assert.NotContains(t, errOut.String(), "level=", "no library log line")
+}
+
+// Every Dockerfile the compose file builds is checked in the same run.
+func TestEveryBuiltDockerfileChecked(t *testing.T) {
+	var out, errOut bytes.Buffer
+	dir := filepath.Join("..", "..", "checks", "docker", "testdata", "compose", "builds")
+	code := run(t.Context(), []string{"-dir", dir, "-format", "junit"}, &out, &errOut)
+	assert.Equal(t, 1, code, errOut.String())
+	for _, df := range []string{"api/Dockerfile", "web/Dockerfile"} {
+		for _, id := range []string{"docker.dockerfile.base-pinned", "docker.dockerfile.user", "docker.dockerfile.healthcheck", "docker.dockerfile.secrets", "docker.dockerfile.env-excluded"} {
+			assert.Contains(t, out.String(), id+" ["+filepath.ToSlash(dir)+"/"+df+"]")
+		}
+	}
 }
 
 func TestHardenedStackPasses(t *testing.T) {

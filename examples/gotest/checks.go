@@ -27,8 +27,9 @@ const maxBody = 1 << 20
 
 // Checks returns the checks of the web service at baseURL
 // ("https://app.example.com"): /healthz answers 200, and the home page sends
-// X-Content-Type-Options: nosniff and a long-lived HSTS header. The checks
-// are safe for concurrent use, and read each URL once per run.
+// X-Content-Type-Options: nosniff and a long-lived HSTS header. Each
+// check's target is the URL it reads. The checks are safe for concurrent
+// use, and read each URL once per run.
 func Checks(baseURL string, opts Options) []check.Check {
 	client := opts.Client
 	if client == nil {
@@ -55,10 +56,24 @@ type Response struct {
 	Header http.Header
 }
 
-// Get returns a source that GETs url with client, once per run: the checks
-// built on it share one response.
-func Get(client *http.Client, url string) *check.Source[Response] {
-	return check.NewSource(func(ctx context.Context) (Response, error) {
+// A Page is a URL and the source that GETs it once per run: the checks
+// built on it share one response, and name the URL as their target.
+type Page struct {
+	URL string
+	src *check.Source[Response]
+}
+
+// Fetch returns the run's response for the page.
+func (p Page) Fetch(ctx context.Context) (Response, error) {
+	if p.src == nil {
+		return Response{}, fmt.Errorf("gotest: %s: page not made by Get", p.URL)
+	}
+	return p.src.Get(ctx)
+}
+
+// Get returns the Page of url, fetched with client once per run.
+func Get(client *http.Client, url string) Page {
+	return Page{URL: url, src: check.NewSource(func(ctx context.Context) (Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return Response{}, fmt.Errorf("gotest: %w", err)
@@ -70,15 +85,16 @@ func Get(client *http.Client, url string) *check.Source[Response] {
 		defer resp.Body.Close()
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)) // so the connection is reused
 		return Response{URL: url, Status: resp.StatusCode, Header: resp.Header}, nil
-	})
+	})}
 }
 
 const section = "Deployment / Web service"
 
 // Healthy checks that the health endpoint answers 200 OK.
-func Healthy(health *check.Source[Response]) check.Check {
+func Healthy(health Page) check.Check {
 	return check.New(check.Meta{
 		ID:          "app.health.ok",
+		Target:      health.URL,
 		Title:       "The health endpoint answers 200 OK",
 		Section:     section,
 		Item:        "Health checks are configured and pass",
@@ -86,12 +102,12 @@ func Healthy(health *check.Source[Response]) check.Check {
 		Tags:        []string{"availability"},
 		Remediation: "Make /healthz answer 200 once the service can serve requests.",
 	}, func(ctx context.Context) check.Result {
-		r, err := health.Get(ctx)
+		r, err := health.Fetch(ctx)
 		if err != nil {
 			return check.Error(err)
 		}
 		if r.Status == http.StatusOK {
-			return check.Passf("GET %s: %d", r.URL, r.Status)
+			return check.Pass(fmt.Sprintf("GET %s: %d", r.URL, r.Status))
 		}
 		return check.Fail(fmt.Sprintf("GET %s: %d", r.URL, r.Status), check.Finding{
 			Message:  "the health endpoint does not answer 200",
@@ -103,9 +119,10 @@ func Healthy(health *check.Source[Response]) check.Check {
 }
 
 // NoSniff checks that the page is sent with X-Content-Type-Options: nosniff.
-func NoSniff(page *check.Source[Response]) check.Check {
+func NoSniff(page Page) check.Check {
 	return check.New(check.Meta{
 		ID:          "app.headers.nosniff",
+		Target:      page.URL,
 		Title:       "Responses forbid MIME sniffing",
 		Section:     section,
 		Item:        "Security headers are set",
@@ -114,7 +131,7 @@ func NoSniff(page *check.Source[Response]) check.Check {
 		Remediation: "Send X-Content-Type-Options: nosniff with every response.",
 		Refs:        []string{"OWASP ASVS 14.4.4"},
 	}, func(ctx context.Context) check.Result {
-		r, err := page.Get(ctx)
+		r, err := page.Fetch(ctx)
 		if err != nil {
 			return check.Error(err)
 		}
@@ -133,9 +150,10 @@ func NoSniff(page *check.Source[Response]) check.Check {
 
 // HSTS checks that an HTTPS page is sent with Strict-Transport-Security and
 // a max-age of at least minAge. It skips a page served over plain HTTP.
-func HSTS(page *check.Source[Response], minAge time.Duration) check.Check {
+func HSTS(page Page, minAge time.Duration) check.Check {
 	return check.New(check.Meta{
 		ID:          "app.headers.hsts",
+		Target:      page.URL,
 		Title:       "Browsers are told to use HTTPS only",
 		Section:     section,
 		Item:        "Security headers are set",
@@ -144,7 +162,7 @@ func HSTS(page *check.Source[Response], minAge time.Duration) check.Check {
 		Remediation: fmt.Sprintf("Send Strict-Transport-Security: max-age=%d; includeSubDomains.", int(minAge.Seconds())),
 		Refs:        []string{"RFC 6797", "OWASP ASVS 14.4.5"},
 	}, func(ctx context.Context) check.Result {
-		r, err := page.Get(ctx)
+		r, err := page.Fetch(ctx)
 		if err != nil {
 			return check.Error(err)
 		}
@@ -154,7 +172,7 @@ func HSTS(page *check.Source[Response], minAge time.Duration) check.Check {
 		got := r.Header.Get("Strict-Transport-Security")
 		age, ok := maxAge(got)
 		if ok && age >= minAge {
-			return check.Passf("Strict-Transport-Security max-age=%d (%d days)", int(age.Seconds()), int(age.Hours()/24))
+			return check.Pass(fmt.Sprintf("Strict-Transport-Security max-age=%d (%d days)", int(age.Seconds()), int(age.Hours()/24)))
 		}
 		return check.Fail("no long-lived Strict-Transport-Security header", check.Finding{
 			Message:  "HSTS is missing or too short",

@@ -52,17 +52,30 @@ func TestDeployment(t *testing.T) {
 	assert.Equal(t, check.Counts{Pass: 3}, rep.Counts())
 }
 
+// TestTwoDeployments: the same rules against two services in one run are
+// six outcomes, one subtest each, named by the check's ID and URL.
+func TestTwoDeployments(t *testing.T) {
+	blue, green := service(t, true), service(t, true)
+	checks := append(gotest.Checks(blue.URL, gotest.Options{Client: blue.Client()}),
+		gotest.Checks(green.URL, gotest.Options{Client: green.Client()})...)
+	rep := checktest.Run(t, checks...)
+	require.Len(t, rep.Outcomes, 6)
+	assert.Equal(t, "app.health.ok ["+blue.URL+"/healthz]", rep.Outcomes[0].Meta.Name())
+	assert.Equal(t, "app.health.ok ["+green.URL+"/healthz]", rep.Outcomes[3].Meta.Name())
+	assert.Equal(t, check.Counts{Pass: 6}, rep.Counts())
+}
+
 // TestChecksCatchDrift is a test of the checks themselves: against a
 // misconfigured service, each one fails, with a located finding.
 func TestChecksCatchDrift(t *testing.T) {
 	srv := service(t, false)
 	for _, c := range gotest.Checks(srv.URL, gotest.Options{Client: srv.Client()}) {
-		t.Run(c.Meta().ID, func(t *testing.T) {
+		t.Run(c.Meta().Name(), func(t *testing.T) {
 			checktest.RequireStatus(t, t.Context(), c, check.StatusFail)
 			res := c.Run(t.Context())
 			require.Len(t, res.Findings, 1)
 			f := res.Findings[0]
-			assert.Contains(t, f.Location.URL, srv.URL)
+			assert.Equal(t, c.Meta().Target, f.Location.URL, "the finding is at the target")
 			assert.NotEmpty(t, f.Expected)
 			assert.NotEmpty(t, f.Actual)
 		})
@@ -88,7 +101,7 @@ func TestChecksOverPlainHTTP(t *testing.T) {
 	t.Cleanup(srv.Close)
 	rep, err := (&check.Runner{}).Run(t.Context(), gotest.Checks(srv.URL, gotest.Options{Client: srv.Client()})...)
 	require.NoError(t, err)
-	checktest.AssertReport(t, rep, check.SeverityInfo)
+	checktest.AssertReport(t, rep)
 	assert.Equal(t, check.Counts{Pass: 2, Skip: 1}, rep.Counts())
 }
 

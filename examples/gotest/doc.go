@@ -4,8 +4,9 @@
 // deployment drifts.
 //
 // The checks are ordinary [check.Check] values built with [check.New] over
-// one shared [check.Source] per URL, so the checks of one run read one
-// response per URL:
+// one shared [Page] (a [check.Source]) per URL, so the checks of one run
+// read one response per URL; each check's Meta.Target is its URL, so the
+// same checks of two services run side by side, as distinct subtests:
 //
 //	func TestProduction(t *testing.T) {
 //		checktest.Run(t, gotest.Checks("https://app.example.com", gotest.Options{})...)

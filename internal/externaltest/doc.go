@@ -1,4 +1,7 @@
-// Package externaltest proves, from go test, that a module outside this
-// repository can write its own check in a few lines, run it with the
-// Runner and render it in every report format. It holds no code.
+// Package externaltest proves, from go test, what a user outside this
+// repository gets: a module declaring go 1.26.0 that imports check,
+// check/checktest and report builds, vets and tests offline with the local
+// toolchain (a custom check in a few lines, run under a policy, rendered
+// in every format, asserted with checktest); and every ```go block of the
+// README compiles. It holds no code.
 package externaltest

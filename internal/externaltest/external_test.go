@@ -1,10 +1,9 @@
 package externaltest
 
 import (
-	"os"
+	"errors"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -13,21 +12,24 @@ import (
 )
 
 // userProgram is what a new user writes: a custom check in under 15 lines
-// (the lines between the markers), run and rendered in all four formats.
+// (the lines between the markers), run under a policy and rendered in all
+// four formats, exiting 1 when the run fails under the policy.
 const userProgram = `package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 
 	"github.com/prodcheck/prodcheck/check"
 	"github.com/prodcheck/prodcheck/report"
 )
 
-func main() {
-	// --- custom check: begin
-	c := check.New(check.Meta{ID: "team.config", Section: "Configuration Management / Environment Variables",
-		Item: "Set all sensitive values", Severity: check.SeverityHigh},
+// --- custom check: begin
+func configCheck() check.Check {
+	return check.New(check.Meta{ID: "team.config", Target: ".env", Severity: check.SeverityHigh,
+		Section: "Configuration Management / Environment Variables", Item: "Set all sensitive values"},
 		func(ctx context.Context) check.Result {
 			if os.Getenv("APP_SECRET_SET") == "" {
 				return check.Fail("APP_SECRET not set", check.Finding{Message: "APP_SECRET is empty",
@@ -35,48 +37,94 @@ func main() {
 			}
 			return check.Pass("APP_SECRET set")
 		})
-	rep, err := (&check.Runner{}).Run(context.Background(), c)
-	// --- custom check: end
+}
+// --- custom check: end
+
+func main() {
+	runner := check.Runner{Policy: check.Policy{Threshold: check.SeverityHigh}}
+	rep, err := runner.Run(context.Background(), configCheck())
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
-	w := os.Stdout
-	_ = report.Text(w, rep, report.TextOptions{})
-	_ = report.JSON(w, rep)
-	_ = report.JUnit(w, rep)
-	_ = report.Markdown(w, rep)
+	renderers := []func(io.Writer, *check.Report, report.Options) error{report.Text, report.JSON, report.JUnit, report.Markdown}
+	for _, render := range renderers {
+		if err := render(os.Stdout, rep, report.Options{NoTimings: true}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
+	if err := rep.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
 `
 
-func TestExternalModule(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a module with the go command")
-	}
-	goBin, err := exec.LookPath("go")
-	require.NoError(t, err, "the go command is needed to build a module")
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-	dir := t.TempDir()
-	gomod := "module example.com/deploycheck\n\ngo 1.26\n\nrequire github.com/prodcheck/prodcheck v0.0.0\n\nreplace github.com/prodcheck/prodcheck => " + root + "\n"
-	var sum []byte
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(userProgram), 0o644))
-	sum, err = os.ReadFile(filepath.Join(root, "go.sum"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
+// userTest is the user's go test of the same check, with checktest.
+const userTest = `package main
 
+import (
+	"testing"
+
+	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/check/checktest"
+)
+
+func TestConfig(t *testing.T) {
+	t.Setenv("APP_SECRET_SET", "yes")
+	checktest.Run(t, configCheck())
+}
+
+func TestConfigContract(t *testing.T) {
+	checktest.Contract(t, configCheck())
+}
+
+func TestConfigMissing(t *testing.T) {
+	t.Setenv("APP_SECRET_SET", "")
+	checktest.RequireStatus(t, t.Context(), configCheck(), check.StatusFail)
+}
+`
+
+// TestExternalModule builds, vets and tests a new user's module outside
+// this repository that imports check, check/checktest and report, with
+// "go 1.26.0" in its go.mod, offline and with the local toolchain only,
+// then runs the program.
+func TestExternalModule(t *testing.T) {
 	body := userProgram[strings.Index(userProgram, "// --- custom check: begin"):strings.Index(userProgram, "// --- custom check: end")]
 	assert.Less(t, strings.Count(body, "\n")-1, 15, "the custom check takes under 15 lines")
 
-	cmd := exec.CommandContext(t.Context(), goBin, "run", "-mod=mod", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "APP_SECRET_SET=")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	s := string(out)
+	dir := userModule(t, map[string]string{"main.go": userProgram, "main_test.go": userTest})
+	bin := filepath.Join(t.TempDir(), "deploycheck")
+	runGo(t, dir, "build", "-o", bin, ".")
+	runGo(t, dir, "vet", "./...")
+	out := runGo(t, dir, "test", "-count=1", "-v", "./...")
+	assert.Contains(t, out, "--- PASS: TestConfig/team.config_[.env]", "checktest names the subtest with the target")
+	assert.Contains(t, out, "--- PASS: TestConfigContract/team.config_[.env]/pass-no-findings", "the contract runs")
+	assert.Contains(t, out, "--- PASS: TestConfigMissing")
+	requireGoLine(t, dir)
+
+	run := func(secret string) (string, int) {
+		cmd := exec.CommandContext(t.Context(), bin)
+		cmd.Env = []string{"APP_SECRET_SET=" + secret}
+		out, err := cmd.CombinedOutput()
+		if exit, ok := errors.AsType[*exec.ExitError](err); ok {
+			return string(out), exit.ExitCode()
+		}
+		require.NoError(t, err, "%s", out)
+		return string(out), 0
+	}
+	s, code := run("")
+	assert.Equal(t, 1, code, "a high failure fails the run at threshold high:\n%s", s)
 	assert.Contains(t, s, "team.config", "text")
 	assert.Contains(t, s, ".env:3", "the finding is located")
 	assert.Contains(t, s, `"schema": "prodcheck/v1"`, "json")
+	assert.Contains(t, s, `"target": ".env"`, "json names the target")
 	assert.Contains(t, s, "<testsuites", "junit")
-	assert.Contains(t, s, "- [ ] Set all sensitive values", "markdown")
+	assert.Contains(t, s, "<failure", "junit fails the failing check")
+	assert.Contains(t, s, "Set all sensitive values", "markdown")
+
+	s, code = run("yes")
+	assert.Equal(t, 0, code, "%s", s)
+	assert.NotContains(t, s, "<failure")
 }
