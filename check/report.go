@@ -34,7 +34,9 @@ type Policy struct {
 //   - an unwaived Fail does at or above Threshold;
 //   - an unwaived Warn does at or above Threshold when Strict;
 //   - Pass and Skip never do.
-func (p Policy) Fails(o Outcome) bool {
+func (p Policy) Fails(o Outcome) bool { return p.fails(&o) }
+
+func (p Policy) fails(o *Outcome) bool {
 	switch o.Result.Status {
 	case StatusPass, StatusSkip:
 		return false
@@ -126,7 +128,8 @@ type Report struct {
 // Counts counts the outcomes by status.
 func (r *Report) Counts() Counts {
 	var c Counts
-	for _, o := range r.Outcomes {
+	for i := range r.Outcomes {
+		o := &r.Outcomes[i]
 		switch o.Result.Status {
 		case StatusPass:
 			c.Pass++
@@ -145,7 +148,7 @@ func (r *Report) Counts() Counts {
 		if o.Abandoned {
 			c.Abandoned++
 		}
-		if r.Policy.Fails(o) {
+		if r.Policy.fails(o) {
 			c.Failing++
 		}
 	}

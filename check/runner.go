@@ -258,7 +258,11 @@ func metasFrom(checks []Check, outcomes []Outcome, bad *map[int]error, i int) (n
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			note(next, fmt.Errorf("Meta panicked: %s", capText(fmt.Sprint(p), maxText)))
+			if v := reflect.ValueOf(checks[next]); v.Kind() == reflect.Pointer && v.IsNil() {
+				note(next, fmt.Errorf("is a nil %T", checks[next]))
+			} else {
+				note(next, fmt.Errorf("Meta panicked: %s", capText(fmt.Sprint(p), maxText)))
+			}
 			next++
 		}
 	}()
@@ -268,15 +272,17 @@ func metasFrom(checks []Check, outcomes []Outcome, bad *map[int]error, i int) (n
 			note(next, errors.New("is nil"))
 			continue
 		}
-		if v := reflect.ValueOf(c); v.Kind() == reflect.Pointer && v.IsNil() {
-			note(next, fmt.Errorf("is a nil %T", c))
-			continue
+		m := &outcomes[next].Meta
+		*m = c.Meta() // a typed nil whose Meta dereferences panics: see above
+		if m.ID == "" {
+			if v := reflect.ValueOf(c); v.Kind() == reflect.Pointer && v.IsNil() {
+				note(next, fmt.Errorf("is a nil %T", c))
+				continue
+			}
 		}
-		m := c.Meta()
 		if m.Tags != nil || m.Refs != nil {
 			m.Tags, m.Refs = slices.Clone(m.Tags), slices.Clone(m.Refs)
 		}
-		outcomes[next].Meta = m
 	}
 	return next
 }
@@ -295,7 +301,7 @@ func (r *Runner) plan(checks []Check, now time.Time) ([]Outcome, error) {
 			errs = append(errs, fmt.Errorf("check %d %w", i, bad[i]))
 			continue
 		}
-		m := outcomes[i].Meta
+		m := &outcomes[i].Meta
 		if err := m.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("check %d: %w", i, err))
 			continue
@@ -307,11 +313,10 @@ func (r *Runner) plan(checks []Check, now time.Time) ([]Outcome, error) {
 		}
 		seen[k] = i
 		for _, ov := range r.Overrides {
-			if ov.matches(m) {
+			if ov.matches(*m) {
 				m.Severity = ov.Severity
 			}
 		}
-		outcomes[i].Meta = m
 	}
 	for _, ov := range r.Overrides {
 		if _, err := path.Match(ov.ID, ""); err != nil || ov.ID == "" {
@@ -702,6 +707,9 @@ type supervisor struct {
 	x      *execution
 	mu     sync.Mutex
 	queues []dueQueue
+	// next is the due time the loop's timer is set for (zero: none); add
+	// wakes the loop only for an earlier one.
+	next time.Time
 	// cancelDue, once the run's context is done, caps every deadline.
 	cancelDue time.Time
 	cancelled error
@@ -768,10 +776,16 @@ func (s *supervisor) add(j int, timeout time.Duration) {
 	}
 	q := &s.queues[qi]
 	q.trim(s.x)
-	first := q.head == len(q.js)
 	q.js = append(q.js, j)
+	wake := false
+	if timeout > 0 {
+		due := s.x.outcomes[j].Start.Add(timeout + s.x.grace)
+		if wake = s.next.IsZero() || due.Before(s.next); wake {
+			s.next = due // the loop will set its timer to it, or earlier
+		}
+	}
 	s.mu.Unlock()
-	if first && timeout > 0 {
+	if wake {
 		select {
 		case s.wake <- struct{}{}:
 		default:
@@ -808,6 +822,7 @@ func (s *supervisor) sweep(now time.Time) time.Time {
 		}
 		q.trim(s.x)
 	}
+	s.next = next
 	return next
 }
 
