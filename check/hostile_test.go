@@ -2,7 +2,6 @@ package check_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -416,38 +415,5 @@ func TestRetrySeesFreshDataEachAttempt(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, check.StatusPass, rep.Outcomes[0].Result.Status, rep.Outcomes[0].Result.Message)
 		assert.Equal(t, int32(25), loads.Load(), "25 attempts, 25 loads: the run's memo does not freeze a retry")
-	})
-}
-
-func TestSourceLoadOutlivesFirstReadersDeadline(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var loads atomic.Int32
-		src := check.NewSource(func(ctx context.Context) (string, error) {
-			loads.Add(1)
-			select {
-			case <-time.After(3 * time.Second):
-				return "settings", nil
-			case <-ctx.Done():
-				return "", ctx.Err()
-			}
-		})
-		reader := func(id string, timeout time.Duration) check.Check {
-			m := meta(id)
-			m.Timeout = timeout
-			return check.New(m, func(ctx context.Context) check.Result {
-				v, err := src.Get(ctx)
-				if err != nil {
-					return check.Error(err)
-				}
-				return check.Pass(v)
-			})
-		}
-		rep, err := (&check.Runner{Limit: -1}).Run(t.Context(), reader("s.impatient", time.Second), reader("s.a", time.Minute), reader("s.b", time.Minute))
-		require.NoError(t, err)
-		assert.Equal(t, check.StatusError, rep.Outcomes[0].Result.Status)
-		assert.True(t, errors.Is(rep.Outcomes[0].Result.Err, context.DeadlineExceeded))
-		assert.Equal(t, check.StatusPass, rep.Outcomes[1].Result.Status)
-		assert.Equal(t, check.StatusPass, rep.Outcomes[2].Result.Status)
-		assert.Equal(t, int32(1), loads.Load())
 	})
 }

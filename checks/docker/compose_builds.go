@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // Builds returns one [DockerfileSource] per distinct build of the project's
@@ -58,22 +60,9 @@ func (p *ComposeProject) Builds(ctx context.Context) ([]*DockerfileSource, error
 		if s.Build == nil || s.Build.DockerfileInline != "" {
 			continue
 		}
-		ctxDir := s.Build.Context
-		if ctxDir == "" {
-			ctxDir = cm.project.WorkingDir
-		}
-		if strings.Contains(ctxDir, "://") || strings.HasPrefix(ctxDir, "git@") {
+		ctxDir, df, remote := buildPaths(cm.project.WorkingDir, s.Build)
+		if remote {
 			continue
-		}
-		if !filepath.IsAbs(ctxDir) {
-			ctxDir = filepath.Join(cm.project.WorkingDir, ctxDir)
-		}
-		df := s.Build.Dockerfile
-		if df == "" {
-			df = "Dockerfile"
-		}
-		if !filepath.IsAbs(df) {
-			df = filepath.Join(ctxDir, df)
 		}
 		key := [2]string{filepath.Clean(ctxDir), filepath.Clean(df)}
 		b := byKey[key]
@@ -123,4 +112,29 @@ func (p *ComposeProject) callerPath(cm *composeModel, abs string) string {
 		return abs
 	}
 	return filepath.Join(p.callerDir(), rel)
+}
+
+// buildPaths resolves a service's build context and Dockerfile to absolute
+// paths against the project's working directory, the way compose does. A
+// remote context (a URL or git@ address) is reported as remote, with
+// ctxDir holding it as written.
+func buildPaths(workDir string, b *types.BuildConfig) (ctxDir, dockerfile string, remote bool) {
+	ctxDir = b.Context
+	if ctxDir == "" {
+		ctxDir = workDir
+	}
+	if strings.Contains(ctxDir, "://") || strings.HasPrefix(ctxDir, "git@") {
+		return ctxDir, "", true
+	}
+	if !filepath.IsAbs(ctxDir) {
+		ctxDir = filepath.Join(workDir, ctxDir)
+	}
+	dockerfile = b.Dockerfile
+	if dockerfile == "" {
+		dockerfile = "Dockerfile"
+	}
+	if !filepath.IsAbs(dockerfile) {
+		dockerfile = filepath.Join(ctxDir, dockerfile)
+	}
+	return ctxDir, dockerfile, false
 }

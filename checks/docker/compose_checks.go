@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -456,22 +455,9 @@ func (m *composeModel) dockerfileHealth(ctx context.Context, s *types.ServiceCon
 	if s.Build.DockerfileInline != "" {
 		return false, "no healthcheck in compose, and its dockerfile_inline is not inspected; declare it in compose"
 	}
-	ctxDir := s.Build.Context
-	if ctxDir == "" {
-		ctxDir = m.project.WorkingDir
-	}
-	if strings.Contains(ctxDir, "://") || strings.HasPrefix(ctxDir, "git@") {
+	ctxDir, df, remote := buildPaths(m.project.WorkingDir, s.Build)
+	if remote {
 		return false, fmt.Sprintf("no healthcheck in compose, and its build context %s is remote; declare it in compose", ctxDir)
-	}
-	if !filepath.IsAbs(ctxDir) {
-		ctxDir = filepath.Join(m.project.WorkingDir, ctxDir)
-	}
-	df := s.Build.Dockerfile
-	if df == "" {
-		df = "Dockerfile"
-	}
-	if !filepath.IsAbs(df) {
-		df = filepath.Join(ctxDir, df)
 	}
 	shown := m.ix.display(df)
 	ok, seenBefore := seen[df]
