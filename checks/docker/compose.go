@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -17,13 +16,13 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/internal/guard"
 	"github.com/prodcheck/prodcheck/internal/secret"
 )
 
@@ -65,8 +64,17 @@ type ComposeOptions struct {
 	// "*" activates every profile.
 	Profiles []string
 	// MaxFileSize bounds each file read (compose files, .env, included
-	// and extended files): 0 means DefaultComposeMaxFileSize.
+	// and extended files, env_file files): 0 means
+	// DefaultComposeMaxFileSize.
 	MaxFileSize int64
+	// Root confines the files the compose files name (include,
+	// extends.file, env_file, an included project's .env): one outside it,
+	// even through a symlink, is refused and the checks report an Error.
+	// Empty: the top of the git work tree holding the project directory,
+	// or that directory when there is none. The files the caller names
+	// (Files, and .env in Dir) are not confined by it, but when they lie
+	// below it a symlink of theirs may not leave it.
+	Root string
 	// Target, when set, is the checks' Meta.Target instead of the first
 	// compose file: to check two projects that start from the same file
 	// (compose.yaml alone, and with compose.prod.yaml) in one run.
@@ -81,6 +89,7 @@ type ComposeProject struct {
 	target string
 	src    *check.Source[*composeModel]
 	loads  atomic.Int64 // loads started, for tests
+	fpKey  []byte       // a fixed fingerprint key, for tests; nil: random per load
 }
 
 // Compose returns the compose project described by opts. Nothing is
@@ -164,6 +173,8 @@ type ComposeError struct {
 	File string
 	Line int
 	Err  error
+
+	syntax bool // a YAML syntax error of the pre-walk, which compose-go reports itself
 }
 
 func (e *ComposeError) Error() string {
@@ -181,7 +192,7 @@ func (e *ComposeError) Unwrap() error { return e.Err }
 
 // ErrComposeTooLarge is matched by the error of a file larger than the
 // size limit.
-var ErrComposeTooLarge = errors.New("file exceeds the size limit")
+var ErrComposeTooLarge = errors.New("file too large")
 
 // composeModel is what one load produces, read concurrently by the checks.
 type composeModel struct {
@@ -192,6 +203,9 @@ type composeModel struct {
 	unset   map[string]bool // variables the loader looked up and did not find
 	awaited map[string]bool // services another awaits with service_completed_successfully
 	notes   []composeNote   // what compose-go would have logged
+	secrets []string        // secret values of the files and .env, redacted from messages
+	fp      *secret.Fingerprinter
+	root    string // the directory named files are confined to
 
 	refsOnce sync.Once
 	refs     []composeVarRef // variable references, computed on first use
@@ -261,31 +275,51 @@ func (p *ComposeProject) files() (dir string, files []composeFileRef, err error)
 	return dir, files, nil
 }
 
-// composeReadFile reads a file through the size limit and refuses what is
-// not text.
-func composeReadFile(abs, display string, limit int64) ([]byte, error) {
-	f, err := os.Open(abs)
-	if err != nil {
-		return nil, &ComposeError{File: display, Err: composeStripPath(err)}
+// composeReadFile reads a file the caller named (a -f file, or the .env of
+// the project directory) through the guard: the root when the file lies
+// below it, else a reader rooted at the file's own directory. Either way a
+// FIFO, a device or an oversized file is refused without blocking, and a
+// symlink cannot leave that directory.
+func composeReadFile(g *guard.Reader, abs, display string, limit int64) ([]byte, error) {
+	r := g
+	name := abs
+	if _, err := g.Rel(abs, display); err != nil {
+		own, err := guard.New(guard.Options{Root: filepath.Dir(abs), MaxFileSize: limit})
+		if err != nil {
+			return nil, &ComposeError{File: display, Err: composeStripPath(errors.Unwrap(err))}
+		}
+		defer own.Close()
+		r, name = own, filepath.Base(abs)
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, &ComposeError{File: display, Err: errors.New("is a directory, not a file")}
+	data, err := r.ReadFile(name, display)
+	var ge *guard.Error
+	switch {
+	case errors.Is(err, guard.ErrTooLarge):
+		return nil, &ComposeError{File: display, Err: fmt.Errorf("%w: over the size limit of %s", ErrComposeTooLarge, composeSize(limit))}
+	case errors.As(err, &ge) && ge.Detail != "" && ge.Rule != guard.ErrOutside:
+		return nil, &ComposeError{File: display, Err: fmt.Errorf("%w (%s)", ge.Rule, ge.Detail)}
+	case errors.As(err, &ge) && ge.Rule == guard.ErrOutside:
+		return nil, &ComposeError{File: display, Err: fmt.Errorf("a symlink to a file %w %s", ge.Rule, g.Root())}
+	case errors.As(err, &ge):
+		return nil, &ComposeError{File: display, Err: fmt.Errorf("open: %w", ge.Rule)}
+	case err != nil:
+		return nil, &ComposeError{File: display, Err: err}
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, &ComposeError{File: display, Err: composeStripPath(err)}
-	}
-	if int64(len(data)) > limit {
-		return nil, &ComposeError{File: display, Err: fmt.Errorf("%w of %s", ErrComposeTooLarge, composeSize(limit))}
-	}
-	if i := strings.IndexByte(string(data), 0); i >= 0 {
-		return nil, &ComposeError{File: display, Line: 1 + strings.Count(string(data[:i]), "\n"), Err: fmt.Errorf("binary content (NUL byte at offset %d), not YAML", i)}
-	}
-	if !utf8.Valid(data) {
-		return nil, &ComposeError{File: display, Err: errors.New("not UTF-8 text")}
+	if err := composeCheckText(display, data); err != nil {
+		return nil, err
 	}
 	return data, nil
+}
+
+// composeCheckText refuses what is not text.
+func composeCheckText(display string, data []byte) error {
+	if i := strings.IndexByte(string(data), 0); i >= 0 {
+		return &ComposeError{File: display, Line: 1 + strings.Count(string(data[:i]), "\n"), Err: fmt.Errorf("binary content (NUL byte at offset %d), not YAML", i)}
+	}
+	if !utf8.Valid(data) {
+		return &ComposeError{File: display, Err: errors.New("not UTF-8 text")}
+	}
+	return nil
 }
 
 // composeStripPath returns the cause of a *fs.PathError, whose path the
@@ -310,7 +344,7 @@ func composeSize(n int64) string {
 
 // env returns the interpolation variables: .env in dir, under the process
 // environment when asked, under Env.
-func (p *ComposeProject) env(dir string, limit int64) (map[string]string, error) {
+func (p *ComposeProject) env(g *guard.Reader, dir string, limit int64) (map[string]string, error) {
 	o := p.opts
 	outer := map[string]string{}
 	if o.UseProcessEnv {
@@ -323,22 +357,28 @@ func (p *ComposeProject) env(dir string, limit int64) (map[string]string, error)
 	maps.Copy(outer, o.Env)
 	env := map[string]string{}
 	path := filepath.Join(dir, ".env")
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
-		data, err := composeReadFile(path, ".env", limit)
+	// Lstat: a FIFO or a symlink is judged by the guard, which never blocks.
+	if st, err := os.Lstat(path); err == nil && !st.IsDir() {
+		data, err := composeReadFile(g, path, ".env", limit)
 		if err != nil {
 			return nil, err
 		}
-		vars, err := dotenv.ParseWithLookup(strings.NewReader(string(data)), func(k string) (string, bool) {
-			v, ok := outer[k]
-			return v, ok
-		})
+		vars, err := composeParseEnv(".env", data, outer)
 		if err != nil {
-			return nil, &ComposeError{File: ".env", Err: err}
+			return nil, err
 		}
 		maps.Copy(env, vars)
 	}
 	maps.Copy(env, outer)
 	return env, nil
+}
+
+// root returns the directory named files are confined to.
+func (p *ComposeProject) root(dir string) (string, error) {
+	if p.opts.Root != "" {
+		return filepath.Abs(p.opts.Root)
+	}
+	return guard.DefaultRoot(dir)
 }
 
 func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) {
@@ -354,11 +394,25 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 	if err != nil {
 		return nil, err
 	}
-	env, err := p.env(dir, limit)
+	root, err := p.root(dir)
+	if err != nil {
+		return nil, &ComposeError{Err: err}
+	}
+	gr, err := guard.New(guard.Options{Root: root, MaxFileSize: limit})
+	if err != nil {
+		return nil, &ComposeError{Err: err}
+	}
+	defer gr.Close()
+	env, err := p.env(gr, dir, limit)
 	if err != nil {
 		return nil, err
 	}
+	fp := secret.NewFingerprinter()
+	if p.fpKey != nil {
+		fp = secret.NewKeyedFingerprinter(p.fpKey)
+	}
 	ix := newComposeIndex(dir, env, limit)
+	ix.g = &composeGuard{r: gr, approved: map[string]bool{}, bases: map[string]bool{dir: true}}
 	details := types.ConfigDetails{WorkingDir: dir, Environment: maps.Clone(env)}
 	// Secret values that a parser's error could quote back: redacted
 	// from every load error.
@@ -373,14 +427,15 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("docker: compose: %w", err)
 		}
-		data, err := composeReadFile(f.abs, f.display, limit)
+		data, err := composeReadFile(gr, f.abs, f.display, limit)
 		if err != nil {
 			return nil, err
 		}
+		ix.g.approve(f.abs)
 		secrets = append(secrets, secret.ValuesIn(data)...)
 		docs, err := ix.addTop(f, data)
 		if err != nil {
-			return nil, composeRedact(err, secrets)
+			return nil, composeRedact(fp, err, append(secrets, ix.secrets...))
 		}
 		// compose-go would log an obsolete version: key: hand it bytes
 		// without one, and report it as a finding.
@@ -388,6 +443,7 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		notes = append(notes, versionNotes...)
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: f.abs, Content: content})
 	}
+	secrets = append(secrets, ix.secrets...)
 
 	unset := map[string]bool{}
 	lookup := func(k string) (string, bool) {
@@ -406,6 +462,7 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		value   string
 	}
 	var bools []boolCast // called from the loader's goroutine only
+	expansion := &composeExpansion{}
 	project, err := composeLoadProject(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(name, false)
 		o.Profiles = p.opts.Profiles
@@ -413,26 +470,31 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		// label_file contents are not needed and may be absent here.
 		o.SkipResolveEnvironment = true
 		o.SkipResolveLabels = true
+		// Included and extended files were read through the guard: the
+		// gate refuses any other.
+		o.ResourceLoaders = []loader.ResourceLoader{composeGate{ix.g}}
 		ip := *o.Interpolate
 		ip.LookupValue = lookup
-		ip.Substitute = func(s string, m template.Mapping) (string, error) {
-			// No logrus warning for unset variables: they become findings.
-			return template.SubstituteWithOptions(s, m, template.WithoutLogging)
-		}
+		// No logrus warning for unset variables (they become findings),
+		// and caps on what interpolation may expand to.
+		ip.Substitute = expansion.substitute
 		// No logrus warning for YAML 1.1 booleans: they become findings.
 		ip.TypeCastMapping = composeQuietCasts(ip.TypeCastMapping, func(pattern tree.Path, value string) {
 			bools = append(bools, boolCast{pattern, value})
 		})
 		o.Interpolate = &ip
 	})
+	if expansion.exceeded != nil {
+		return nil, &ComposeError{File: files[0].display, Err: expansion.exceeded}
+	}
 	if err != nil {
-		return nil, composeRedact(ix.locateError(err), secrets)
+		return nil, composeRedact(fp, ix.locateError(err), secrets)
 	}
 	notes = append(notes, ix.includedVersionNotes()...)
 	for _, b := range bools {
 		notes = append(notes, ix.boolNote(b.pattern, b.value))
 	}
-	m = &composeModel{project: project, ix: ix, env: env, unset: unset, notes: notes}
+	m = &composeModel{project: project, ix: ix, env: env, unset: unset, notes: notes, secrets: secrets, root: gr.Root(), fp: fp}
 	m.names = slices.Sorted(maps.Keys(project.Services))
 	m.awaited = map[string]bool{}
 	for _, s := range project.Services {
@@ -447,13 +509,13 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 
 // composeRedact replaces secret values quoted in a load error (compose-go
 // quotes the value of a malformed interpolation, for one) by fingerprints.
-func composeRedact(err error, secrets []string) error {
+func composeRedact(fp *secret.Fingerprinter, err error, secrets []string) error {
 	if ce, ok := err.(*ComposeError); ok {
 		red := *ce
-		red.Err = secret.RedactError(ce.Err, secrets)
+		red.Err = fp.RedactError(ce.Err, secrets)
 		return &red
 	}
-	return secret.RedactError(err, secrets)
+	return fp.RedactError(err, secrets)
 }
 
 // composeLoadProject calls compose-go, turning a panic into an error.

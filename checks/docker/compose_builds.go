@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/prodcheck/prodcheck/internal/guard"
 )
 
 // Builds returns one [DockerfileSource] per distinct build of the project's
@@ -32,7 +35,11 @@ import (
 // project ("deploy/prod/api/Dockerfile" for ComposeOptions{Dir:
 // "deploy/prod"} and build: ./api), its ContextDir the build context, its
 // BuildArgs the build's args with a value, and [DockerfileSource.Services]
-// lists the services that build it. One Dockerfile built with two
+// lists the services that build it. The Dockerfile, its context and its
+// ignore file are confined to the project root (see [ComposeOptions]
+// Root): a build naming a path outside it, such as dockerfile:
+// /etc/hostname, gives a source whose checks report an Error "outside the
+// project root", and nothing of the file is read. One Dockerfile built with two
 // contexts gives two sources, whose targets add the context:
 // "api/Dockerfile (context .)". Services sharing a build share one
 // source, with the args of the first of them by name. A build with
@@ -80,14 +87,25 @@ func (p *ComposeProject) Builds(ctx context.Context) ([]*DockerfileSource, error
 		}
 		b.services = append(b.services, name)
 	}
+	root := cm.root
+	if root == "" {
+		if root, err = guard.DefaultRoot(cm.project.WorkingDir); err != nil {
+			return nil, fmt.Errorf("docker: compose: %w", err)
+		}
+	}
 	out := make([]*DockerfileSource, 0, len(byKey))
 	for _, b := range byKey {
 		src := Dockerfile(DockerfileOptions{
 			Path:       p.callerPath(cm, b.dockerfile),
 			ContextDir: p.callerPath(cm, b.ctxDir),
+			Root:       root,
 			BuildArgs:  b.args,
 		})
 		src.services = b.services
+		// The compose file named the Dockerfile and the context: both are
+		// confined to the project root, and a path outside it (dockerfile:
+		// /etc/hostname, context: ../..) loads to an Error naming the rule.
+		src.namedBy = composeBuildNamer(b.services)
 		out = append(out, src)
 	}
 	slices.SortStableFunc(out, func(a, b *DockerfileSource) int {
@@ -137,4 +155,17 @@ func buildPaths(workDir string, b *types.BuildConfig) (ctxDir, dockerfile string
 		dockerfile = filepath.Join(ctxDir, dockerfile)
 	}
 	return ctxDir, dockerfile, false
+}
+
+// composeBuildNamer says which builds named a Dockerfile, for errors:
+// "the build of service \"api\"", "the builds of services \"api\", \"worker\"".
+func composeBuildNamer(services []string) string {
+	quoted := make([]string, len(services))
+	for i, s := range services {
+		quoted[i] = strconv.Quote(s)
+	}
+	if len(quoted) == 1 {
+		return "the build of service " + quoted[0]
+	}
+	return "the builds of services " + strings.Join(quoted, ", ")
 }

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/internal/guard"
 )
 
 // Checklist lines the compose checks serve (Meta.Item), verbatim.
@@ -457,13 +458,18 @@ func (m *composeModel) dockerfileHealth(ctx context.Context, s *types.ServiceCon
 	}
 	ctxDir, df, remote := buildPaths(m.project.WorkingDir, s.Build)
 	if remote {
-		return false, fmt.Sprintf("no healthcheck in compose, and its build context %s is remote; declare it in compose", ctxDir)
+		return false, fmt.Sprintf("no healthcheck in compose, and its build context %s is remote; declare it in compose", m.fp.RedactURL(ctxDir))
 	}
 	shown := m.ix.display(df)
 	ok, seenBefore := seen[df]
 	if !seenBefore {
+		// The Dockerfile path is named by the compose file: read it only
+		// when the guard would.
+		if why := m.refused(df, shown); why != "" {
+			return false, fmt.Sprintf("no healthcheck in compose, and its Dockerfile %s is not read: %s", shown, why)
+		}
 		var err error
-		ok, err = dockerfileDeclaresHealthcheck(ctx, df)
+		ok, err = dockerfileDeclaresHealthcheckIn(ctx, m.root, df)
 		if err != nil {
 			return false, fmt.Sprintf("no healthcheck in compose, and its Dockerfile %s could not be read: %v", shown, composeStripPath(err))
 		}
@@ -473,6 +479,27 @@ func (m *composeModel) dockerfileHealth(ctx context.Context, s *types.ServiceCon
 		return true, ""
 	}
 	return false, fmt.Sprintf("no healthcheck in compose nor a HEALTHCHECK in its Dockerfile %s", shown)
+}
+
+// refused says why the guard would refuse the file abs a compose file
+// names, or "" when it would read it.
+func (m *composeModel) refused(abs, shown string) string {
+	g, err := guard.New(guard.Options{Root: m.root})
+	if err != nil {
+		return "the project root cannot be opened"
+	}
+	defer g.Close()
+	fi, err := g.Stat(abs, shown)
+	var ge *guard.Error
+	switch {
+	case errors.As(err, &ge) && ge.Rule == guard.ErrOutside:
+		return "it is " + guard.ErrOutside.Error()
+	case err != nil:
+		return "" // missing or unreadable: the Dockerfile's own error says so
+	case !fi.Mode().IsRegular():
+		return "it is " + guard.ErrNotRegular.Error()
+	}
+	return ""
 }
 
 // ----- docker.resources.* -----

@@ -109,13 +109,13 @@ func ComposeSecrets(p *ComposeProject) check.Check {
 					value := cm.ix.interpolate(e.raw) // unescapes $$
 					f.add(e.loc, name, fmt.Sprintf("environment %s holds a literal secret", key),
 						"a ${VAR} reference, a host passthrough (- "+key+"), or secrets: with "+key+"_FILE",
-						key+"="+secret.Fingerprint(value))
+						key+"="+cm.fp.Fingerprint(value))
 					continue
 				}
 				if literal := composeBlankVariables(e.raw); secret.URLHasPassword(literal) {
 					f.add(e.loc, name, fmt.Sprintf("environment %s holds a URL with a literal password", key),
 						"the password from a variable (scheme://user:${DB_PASSWORD}@host) or a secret file",
-						key+": URL password "+composeURLPasswordFingerprint(literal))
+						key+": URL password "+composeURLPasswordFingerprint(cm.fp, literal))
 				}
 			}
 		}
@@ -409,7 +409,9 @@ func VariablesSet(p *ComposeProject) check.Check {
 			}
 			msg := fmt.Sprintf("%s: variable %s is not set and becomes a blank", where, v.Name)
 			if !strings.HasPrefix(ref.path, "environment") && !strings.HasPrefix(ref.path, "build.args") {
-				msg += fmt.Sprintf(": %q is read as %q", ref.raw, cm.ix.interpolate(ref.raw))
+				if read := cm.ix.interpolate(ref.raw); cm.showable(ref.raw, read) {
+					msg += fmt.Sprintf(": %q is read as %q", ref.raw, read)
+				}
 			}
 			fd := check.Finding{
 				Message:  msg,
@@ -430,14 +432,34 @@ func VariablesSet(p *ComposeProject) check.Check {
 	})
 }
 
+// showable reports whether a value as written and as interpolated may be
+// quoted in a finding: short, naming no secret variable, holding no known
+// secret value and no URL password.
+func (m *composeModel) showable(raw, read string) bool {
+	if len(raw) > 200 || len(read) > 200 || secret.URLHasPassword(read) || secret.Redact(raw+"\n"+read, m.secrets) != raw+"\n"+read {
+		return false
+	}
+	for name := range template.ExtractVariables(map[string]any{"v": raw}, template.DefaultPattern) {
+		if secret.IsSecretKey(name) {
+			return false
+		}
+	}
+	for _, f := range strings.Fields(raw + " " + read) {
+		if k, _, ok := strings.Cut(f, "="); ok && secret.IsSecretKey(strings.TrimLeft(k, "-")) {
+			return false
+		}
+	}
+	return true
+}
+
 // composeURLPasswordFingerprint fingerprints the password of a URL.
-func composeURLPasswordFingerprint(v string) string {
+func composeURLPasswordFingerprint(fp *secret.Fingerprinter, v string) string {
 	u, err := url.Parse(strings.TrimSpace(v))
 	if err != nil || u.User == nil {
 		return "unreadable"
 	}
 	p, _ := u.User.Password()
-	return secret.Fingerprint(p)
+	return fp.Fingerprint(p)
 }
 
 // ----- docker.compose.syntax -----

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/template"
 	"gopkg.in/yaml.v3"
+
+	"github.com/prodcheck/prodcheck/internal/secret"
 )
 
 // The loader drops source positions, so a second pass over the same bytes
@@ -31,6 +32,7 @@ const (
 // composeDoc is one YAML document of a compose file.
 type composeDoc struct {
 	abs, display string
+	base         string     // the directory its extends and env_file paths resolve against
 	root         *yaml.Node // the top-level mapping, or nil
 	services     map[string]composeNodePair
 }
@@ -48,6 +50,11 @@ type composeIndex struct {
 	docs  []*composeDoc            // merge order; included files come before their includer
 	extra map[string][]*composeDoc // extends targets by absolute path
 	seen  map[string]bool          // files parsed
+	g     *composeGuard            // reads named files; nil reads none
+	nodes int                      // YAML nodes parsed, for composeMaxNodes
+	// secrets are the values parsed files assign to secret keys: what a
+	// parser's error could quote back.
+	secrets []string
 }
 
 func newComposeIndex(dir string, env map[string]string, limit int64) *composeIndex {
@@ -59,7 +66,7 @@ func newComposeIndex(dir string, env map[string]string, limit int64) *composeInd
 func composeParseDocs(abs, display string, data []byte) (docs []*composeDoc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			docs, err = nil, &ComposeError{File: display, Err: fmt.Errorf("yaml parser panicked: %v", r)}
+			docs, err = nil, &ComposeError{File: display, Err: errors.New("yaml parser panicked")}
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -70,11 +77,11 @@ func composeParseDocs(abs, display string, data []byte) (docs []*composeDoc, err
 			return docs, nil
 		}
 		if err != nil {
-			line := 0
-			if m := composeLineRE.FindStringSubmatch(err.Error()); m != nil {
-				line, _ = strconv.Atoi(m[1])
+			line := composeYAMLLine(err.Error())
+			if strings.Contains(err.Error(), "exceeded max depth") {
+				return nil, &ComposeError{File: display, Line: line, Err: fmt.Errorf("nesting deeper than %d levels: refused before loading", composeMaxDepth)}
 			}
-			return nil, &ComposeError{File: display, Line: line, Err: err}
+			return docs, &ComposeError{File: display, Line: line, Err: err, syntax: true}
 		}
 		docs = append(docs, newComposeDoc(abs, display, &n))
 	}
@@ -225,21 +232,23 @@ func (ix *composeIndex) interpolate(s string) string {
 	return out
 }
 
-// addTop indexes a file given with -f, its includes before it.
-//
-// A syntax error is not reported here: compose-go parses the same bytes
-// and reports it in its own words, with its own line.
+// addTop indexes a file given with -f, its includes before it, reading
+// every file it names through the guard. A YAML syntax error, a document
+// past the structure caps and a named file the guard refuses are errors
+// here, before compose-go parses anything.
 func (ix *composeIndex) addTop(f composeFileRef, data []byte) ([]*composeDoc, error) {
 	ix.files = append(ix.files, f)
 	ix.seen[f.abs] = true
-	docs, err := composeParseDocs(f.abs, f.display, data)
-	if err != nil {
-		return nil, nil
+	docs, err := ix.parse(f.abs, f.display, ix.dir, data)
+	var ce *ComposeError
+	if errors.As(err, &ce) && ce.syntax {
+		// compose-go reports a syntax error in its own words, with its
+		// own line; the documents before it are still walked, as
+		// compose-go processes them before it meets the error.
+		err = nil
 	}
-	for _, d := range docs {
-		if err := d.checkAliases(); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
 	for _, d := range docs {
 		if err := ix.addDoc(d, 0); err != nil {
@@ -249,49 +258,188 @@ func (ix *composeIndex) addTop(f composeFileRef, data []byte) ([]*composeDoc, er
 	return docs, nil
 }
 
+// parse parses a file's documents and applies the structure caps.
+func (ix *composeIndex) parse(abs, display, base string, data []byte) ([]*composeDoc, error) {
+	docs, perr := composeParseDocs(abs, display, data)
+	for _, d := range docs {
+		d.base = base
+		if d.root != nil {
+			if err := composeCheckStructure(d.display, d.root, &ix.nodes); err != nil {
+				return nil, err
+			}
+		}
+		if err := d.checkAliases(); err != nil {
+			return nil, err
+		}
+		ix.secrets = append(ix.secrets, composeSecretValues(d.root)...)
+	}
+	return docs, perr
+}
+
 func (ix *composeIndex) addDoc(d *composeDoc, depth int) error {
-	if depth < composeMaxIncludes {
-		_, inc := composeMapGet(d.root, "include")
-		if inc != nil && inc.Kind == yaml.SequenceNode {
-			for _, item := range inc.Content {
-				var paths []string
-				if s, ok := composeScalar(item); ok {
-					paths = append(paths, s)
-				} else {
-					_, p := composeMapGet(item, "path")
-					if s, ok := composeScalar(p); ok {
-						paths = append(paths, s)
-					} else if p != nil && p.Kind == yaml.SequenceNode {
-						for _, x := range p.Content {
-							if s, ok := composeScalar(x); ok {
-								paths = append(paths, s)
-							}
-						}
-					}
-				}
-				for _, p := range paths {
-					docs, err := ix.parseExtra(filepath.Dir(d.abs), p)
-					if err != nil {
-						return err
-					}
-					for _, id := range docs {
-						if err := ix.addDoc(id, depth+1); err != nil {
-							return err
-						}
-					}
-				}
+	_, inc := composeMapGet(d.root, "include")
+	if inc != nil && inc.Kind == yaml.SequenceNode && len(inc.Content) > 0 && depth >= composeMaxIncludes {
+		return &ComposeError{File: d.display, Line: inc.Line, Err: fmt.Errorf("include nesting deeper than %d levels: refused before loading", composeMaxIncludes)}
+	}
+	if inc != nil && inc.Kind == yaml.SequenceNode {
+		for _, item := range inc.Content {
+			if err := ix.addInclude(d, item, depth); err != nil {
+				return err
 			}
 		}
 	}
 	ix.docs = append(ix.docs, d)
+	if err := ix.checkEnvFiles(d); err != nil {
+		return err
+	}
 	return ix.addExtends(d, 0)
+}
+
+// addInclude reads what one include item names, as compose-go resolves
+// it: its paths against the includer's working directory, then the
+// included project's env_file, or its .env.
+func (ix *composeIndex) addInclude(d *composeDoc, item *yaml.Node, depth int) error {
+	var paths, envFiles []*yaml.Node
+	projectDir := ""
+	if _, ok := composeScalar(item); ok {
+		paths = append(paths, composeDeref(item))
+	} else {
+		_, p := composeMapGet(item, "path")
+		paths = composeStrings(p)
+		_, e := composeMapGet(item, "env_file")
+		envFiles = composeStrings(e)
+		_, pd := composeMapGet(item, "project_directory")
+		if s, ok := composeScalar(pd); ok && s != "" {
+			projectDir = ix.resolve(d.base, s)
+		}
+	}
+	for i, pn := range paths {
+		abs := ix.resolve(d.base, pn.Value)
+		if i == 0 && projectDir == "" {
+			projectDir = filepath.Dir(abs)
+		}
+		docs, err := ix.parseExtra(d, pn, abs, projectDir, "includes")
+		if err != nil {
+			return err
+		}
+		for _, id := range docs {
+			if err := ix.addDoc(id, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	if ix.g == nil || len(paths) == 0 {
+		return nil
+	}
+	ix.g.bases[projectDir] = true
+	if len(envFiles) == 0 {
+		return ix.readEnv(d, item, filepath.Join(projectDir, ".env"), "", "includes a project whose .env is")
+	}
+	for _, e := range envFiles {
+		if e.Value == "/dev/null" {
+			continue
+		}
+		if err := ix.readEnv(d, e, ix.resolve(d.base, e.Value), e.Value, "includes with env_file"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readEnv reads and bounds a .env file compose-go's dotenv would read for
+// an included project. A missing one is compose-go's to report.
+func (ix *composeIndex) readEnv(d *composeDoc, at *yaml.Node, abs, written, what string) error {
+	display := ix.display(abs)
+	if written != "" {
+		display = ix.namedDisplay(abs, written)
+	}
+	fi, err := ix.g.exists(abs, display, d, at, what)
+	if err != nil || fi == nil || fi.IsDir() {
+		return err
+	}
+	data, err := ix.g.read(abs, display, d, at, what)
+	if err != nil {
+		return err
+	}
+	vars, err := composeParseEnv(display, data, ix.env)
+	if err != nil {
+		return err
+	}
+	for k, v := range vars {
+		if secret.IsSecretKey(k) || secret.URLHasPassword(v) {
+			ix.secrets = append(ix.secrets, v)
+		}
+	}
+	ix.secrets = append(ix.secrets, secret.ValuesIn(data)...)
+	return nil
+}
+
+// checkEnvFiles reads the env_file files of d's services through the
+// guard: compose-go does not read them here (environment is judged from
+// the YAML), but they are files the input names.
+func (ix *composeIndex) checkEnvFiles(d *composeDoc) error {
+	if ix.g == nil {
+		return nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(d.services)) {
+		_, ef := composeMapGet(d.services[name].val, "env_file")
+		var nodes []*yaml.Node
+		if ef != nil && ef.Kind == yaml.SequenceNode {
+			for _, item := range ef.Content {
+				if s, ok := composeScalar(item); ok && s != "" {
+					nodes = append(nodes, composeDeref(item))
+					continue
+				}
+				_, p := composeMapGet(item, "path")
+				if s, ok := composeScalar(p); ok && s != "" {
+					nodes = append(nodes, p)
+				}
+			}
+		} else if s, ok := composeScalar(ef); ok && s != "" {
+			nodes = append(nodes, ef)
+		}
+		for _, n := range nodes {
+			abs := ix.resolve(d.base, n.Value)
+			display := ix.namedDisplay(abs, n.Value)
+			fi, err := ix.g.exists(abs, display, d, n, "names env_file")
+			if err != nil {
+				return err
+			}
+			if fi == nil {
+				continue
+			}
+			data, err := ix.g.read(abs, display, d, n, "names env_file")
+			if err != nil {
+				return err
+			}
+			ix.secrets = append(ix.secrets, secret.ValuesIn(data)...)
+		}
+	}
+	return nil
+}
+
+// composeStrings returns the scalar nodes of a string or a list of strings.
+func composeStrings(n *yaml.Node) []*yaml.Node {
+	n = composeDeref(n)
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return []*yaml.Node{n}
+	}
+	var out []*yaml.Node
+	if n.Kind == yaml.SequenceNode {
+		for _, x := range n.Content {
+			if x = composeDeref(x); x != nil && x.Kind == yaml.ScalarNode {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
 }
 
 // addExtends indexes the files that d's services extend.
 func (ix *composeIndex) addExtends(d *composeDoc, depth int) error {
-	if depth >= composeMaxExtends {
-		return nil
-	}
 	for _, name := range slices.Sorted(maps.Keys(d.services)) {
 		_, ext := composeMapGet(d.services[name].val, "extends")
 		_, file := composeMapGet(ext, "file")
@@ -299,16 +447,23 @@ func (ix *composeIndex) addExtends(d *composeDoc, depth int) error {
 		if !ok || s == "" {
 			continue
 		}
-		abs := ix.resolve(filepath.Dir(d.abs), s)
+		if depth >= composeMaxExtends {
+			return &ComposeError{File: d.display, Line: file.Line, Err: fmt.Errorf("extends chain longer than %d files: refused before loading", composeMaxExtends)}
+		}
+		abs := ix.resolve(d.base, s)
 		if ix.seen[abs] {
 			continue
 		}
-		docs, err := ix.parseExtra(filepath.Dir(d.abs), s)
+		// Paths in an extended file resolve against its own directory.
+		docs, err := ix.parseExtra(d, file, abs, filepath.Dir(abs), "extends")
 		if err != nil {
 			return err
 		}
 		ix.extra[abs] = docs
 		for _, ed := range docs {
+			if err := ix.checkEnvFiles(ed); err != nil {
+				return err
+			}
 			if err := ix.addExtends(ed, depth+1); err != nil {
 				return err
 			}
@@ -325,6 +480,15 @@ func (ix *composeIndex) resolve(base, p string) string {
 	return filepath.Clean(p)
 }
 
+// namedDisplay names a file a compose file names: relative to the project
+// directory, or as written (interpolated) when it lies outside it.
+func (ix *composeIndex) namedDisplay(abs, written string) string {
+	if d := ix.display(abs); !strings.HasPrefix(d, "../") {
+		return d
+	}
+	return filepath.ToSlash(ix.interpolate(written))
+}
+
 // display names a file relative to the project directory, with forward
 // slashes ("../common.yaml" for a file outside it).
 func (ix *composeIndex) display(abs string) string {
@@ -334,35 +498,32 @@ func (ix *composeIndex) display(abs string) string {
 	return filepath.ToSlash(abs)
 }
 
-// parseExtra reads and parses an included or extended file. Only the size
-// limit is an error here: compose-go reports a missing or broken file in
-// its own words.
-func (ix *composeIndex) parseExtra(base, p string) ([]*composeDoc, error) {
-	abs := ix.resolve(base, p)
-	if ix.seen[abs] {
+// parseExtra reads, through the guard, and parses an included or extended
+// file that d names at node at. A refused file is an error; a missing one
+// is compose-go's to report, in its own words.
+func (ix *composeIndex) parseExtra(d *composeDoc, at *yaml.Node, abs, base, what string) ([]*composeDoc, error) {
+	if ix.seen[abs] || ix.g == nil {
 		return nil, nil
 	}
 	ix.seen[abs] = true
-	if st, err := os.Stat(abs); err != nil || !st.Mode().IsRegular() {
-		return nil, nil
+	display := ix.namedDisplay(abs, at.Value)
+	fi, err := ix.g.exists(abs, display, d, at, what)
+	if err != nil || fi == nil {
+		return nil, err
 	}
-	data, err := composeReadFile(abs, ix.display(abs), ix.limit)
+	data, err := ix.g.read(abs, display, d, at, what)
 	if err != nil {
-		if errors.Is(err, ErrComposeTooLarge) {
-			return nil, err
-		}
-		return nil, nil
+		return nil, err
 	}
-	docs, err := composeParseDocs(abs, ix.display(abs), data)
-	if err != nil {
-		return nil, nil
+	if err := composeCheckText(display, data); err != nil {
+		return nil, err
 	}
-	for _, d := range docs {
-		if err := d.checkAliases(); err != nil {
-			return nil, err
-		}
+	docs, err := ix.parse(abs, display, base, data)
+	var ce *ComposeError
+	if errors.As(err, &ce) && ce.syntax {
+		err = nil // compose-go's to report, in its own words
 	}
-	return docs, nil
+	return docs, err
 }
 
 // checkAliases refuses an alias that contains itself and aliases that
@@ -477,7 +638,7 @@ func (ix *composeIndex) findIn(d *composeDoc, svc *yaml.Node, pick func(*yaml.No
 	base = ix.interpolate(base)
 	targets := []*composeDoc{d}
 	if file != "" {
-		targets = ix.extra[ix.resolve(filepath.Dir(d.abs), file)]
+		targets = ix.extra[ix.resolve(d.base, file)]
 	}
 	for i := len(targets) - 1; i >= 0; i-- {
 		if s, ok := targets[i].services[base]; ok {

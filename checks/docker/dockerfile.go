@@ -5,15 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -21,6 +21,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/internal/guard"
 	"github.com/prodcheck/prodcheck/internal/secret"
 )
 
@@ -28,6 +29,26 @@ import (
 // .dockerignore) a [DockerfileSource] reads when
 // [DockerfileOptions.MaxSize] is zero: 1 MiB.
 const DefaultDockerfileMaxSize = 1 << 20
+
+// Caps on what a Dockerfile can make the analysis build, whatever its
+// size: variable expansion (ARG and ENV values, FROM, USER, COPY) and the
+// variables a stage inherits from the stages it builds on. Past a cap the
+// source loads to an Error saying which cap, matched by [ErrDockerfileCap].
+const (
+	// DockerfileMaxExpandedValue bounds one expanded word: 1 MiB.
+	DockerfileMaxExpandedValue = 1 << 20
+	// DockerfileMaxExpandedTotal bounds all expanded words of a file
+	// together: 8 MiB.
+	DockerfileMaxExpandedTotal = 8 << 20
+	// DockerfileMaxInherited bounds the variables copied from stage to
+	// stage (FROM another stage) over the whole file.
+	DockerfileMaxInherited = 1 << 20
+)
+
+// ErrDockerfileCap is matched (errors.Is) by the error of a Dockerfile or
+// .dockerignore that goes past one of the package's caps: expansion size,
+// inherited variables, ignore-pattern count, length or "**" count.
+var ErrDockerfileCap = errors.New("over a cap")
 
 // DockerfileOptions configures a [DockerfileSource].
 type DockerfileOptions struct {
@@ -42,6 +63,15 @@ type DockerfileOptions struct {
 	// ContextDir is the build context, where .dockerignore is looked for;
 	// empty means the directory of Path.
 	ContextDir string
+	// Root is the directory the files read for the build are confined to:
+	// the .dockerignore, and the Dockerfile when an input file (a compose
+	// build) named it. Reads go through one guarded reader (see
+	// internal/guard): no ".." or symlink leaves Root, FIFOs, devices and
+	// directories are refused without blocking, and MaxSize applies.
+	// Path and ContextDir themselves, being the caller's own choice, are
+	// read where they are even outside Root. Empty: the top of the git
+	// work tree that holds ContextDir, or ContextDir when there is none.
+	Root string
 	// BuildArgs are the --build-arg values of the build. They override ARG
 	// defaults when FROM and USER are resolved. They are never reported
 	// as secrets: they are not part of the file.
@@ -56,7 +86,10 @@ type DockerfileOptions struct {
 // read and parsed once per run (see [check.Source]), with BuildKit's own
 // parser, and its .dockerignore is read with it. A file that cannot be read
 // or parsed makes every check on the source report an Error naming the
-// file, the line when known, and the parser's words.
+// file, the line when known, and what is wrong, never a line of the file:
+// parser messages that would quote the input are rewritten to the
+// instruction or key and a fingerprint. Expansion of variables is capped
+// (DockerfileMaxExpandedValue, DockerfileMaxExpandedTotal).
 //
 // Every check on the source has Meta.Target [DockerfileSource.Target] (the
 // path as given), and its findings name files relative to the build
@@ -69,8 +102,15 @@ type DockerfileSource struct {
 	target   string   // Meta.Target of the checks
 	rel      string   // the Dockerfile relative to the context, as findings name it
 	services []string // compose services that build it, when made by ComposeProject.Builds
-	src      *check.Source[*dfParsed]
-	loads    atomic.Int64 // how many times the file was loaded, for tests
+	// namedBy says which input file named the Dockerfile and context
+	// ("the build of service \"api\""), when one did: then both are
+	// confined to Root. Empty for the caller's own paths.
+	namedBy string
+	// fp renders secret values in findings and errors; nil means a fresh
+	// random key for each load. Tests set a keyed one.
+	fp    *secret.Fingerprinter
+	src   *check.Source[*dfParsed]
+	loads atomic.Int64 // how many times the file was loaded, for tests
 }
 
 // Dockerfile returns a source reading the Dockerfile that opts describes.
@@ -151,12 +191,38 @@ func (s *DockerfileSource) get(ctx context.Context) (*dfParsed, error) {
 
 func (s *DockerfileSource) load(ctx context.Context) (*dfParsed, error) {
 	s.loads.Add(1)
-	p, err := dockerfileParseFile(ctx, s.opts.Path, s.opts.MaxSize, s.opts.BuildArgs)
+	if s.opts.Path == "" {
+		return nil, errors.New("docker: dockerfile source has no path")
+	}
+	files, err := dfOpenFiles(s.opts.Root, s.opts.ContextDir, s.opts.MaxSize)
+	if err != nil {
+		return nil, &DockerfileError{File: s.opts.Path, Err: err}
+	}
+	defer files.close()
+	if s.namedBy != "" {
+		// A compose file named the context: it must lie in the root too.
+		if _, err := files.root.Rel(dfAbs(s.opts.ContextDir), s.opts.ContextDir); err != nil {
+			return nil, &DockerfileError{File: s.opts.Path, Err: &dfNamedByError{by: s.namedBy, what: "build context", err: err}}
+		}
+	}
+	data, err := files.read(ctx, s.opts.Path, s.namedBy != "", "Dockerfile")
+	if err != nil {
+		var de *DockerfileError
+		if s.namedBy != "" && errors.As(err, &de) {
+			de.Err = &dfNamedByError{by: s.namedBy, what: "Dockerfile", err: de.Err}
+		}
+		return nil, err
+	}
+	fp := s.fp
+	if fp == nil {
+		fp = secret.NewFingerprinter()
+	}
+	p, err := dockerfileParse(s.opts.Path, data, s.opts.BuildArgs, fp)
 	if err != nil {
 		return nil, err
 	}
 	p.file = s.rel
-	p.ignore, p.ignoreErr = dockerignoreLoad(ctx, s.opts.ContextDir, s.opts.Path, s.opts.MaxSize)
+	p.ignore, p.ignoreErr = dockerignoreLoad(ctx, files, s.opts.ContextDir, s.opts.Path, s.namedBy != "")
 	if f := p.ignore.File(); f != "" {
 		p.ignoreName = dfRel(s.opts.ContextDir, f)
 	}
@@ -168,7 +234,8 @@ func (s *DockerfileSource) load(ctx context.Context) (*dfParsed, error) {
 }
 
 // DockerfileError is a Dockerfile or ignore file that could not be read or
-// parsed. Its message is "docker: file:line: the reader's or parser's words".
+// parsed. Its message is "docker: file:line: what is wrong"; it never
+// quotes a line of the file.
 type DockerfileError struct {
 	File string // the file, as given
 	Line int    // 1-based line; 0 when unknown
@@ -183,19 +250,42 @@ func (e *DockerfileError) Error() string {
 // Unwrap returns the cause.
 func (e *DockerfileError) Unwrap() error { return e.Err }
 
+// dfNamedByError is a refused read of a path that an input file named.
+type dfNamedByError struct {
+	by, what string // "the build of service \"api\"", "Dockerfile"
+	err      error
+}
+
+func (e *dfNamedByError) Error() string {
+	return dfCauseText(e.err) + "; the " + e.what + " is named by " + e.by
+}
+
+func (e *dfNamedByError) Unwrap() error { return e.err }
+
 // dfCauseText is the cause's own words, without the file name and line the
 // DockerfileError already gives.
 func dfCauseText(err error) string {
 	if err == nil {
 		return "unknown error"
 	}
+	var ge *guard.Error
+	var ne *dfNamedByError
+	switch {
+	case errors.As(err, &ne):
+		return ne.Error()
+	case errors.As(err, &ge):
+		text := ge.Rule.Error()
+		if !errors.Is(ge.Rule, guard.ErrOutside) && !errors.Is(ge.Rule, guard.ErrNotRegular) && !errors.Is(ge.Rule, guard.ErrTooLarge) {
+			text = "open: " + text
+		}
+		if ge.Detail != "" {
+			text += " (" + ge.Detail + ")"
+		}
+		return text
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Op + ": " + pe.Err.Error()
-	}
-	var le *parser.LocationError
-	if errors.As(err, &le) && le.Unwrap() != nil {
-		return le.Unwrap().Error()
 	}
 	return err.Error()
 }
@@ -216,125 +306,158 @@ func dfErrorLine(err error) int {
 	return 0
 }
 
-// dfReadLimited reads the file at path through limit, refusing a larger
-// file and a binary one (a NUL byte). what names the kind of file.
-func dfReadLimited(ctx context.Context, path string, limit int64, what string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("docker: read %s: %w", path, err)
+func dfAbs(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &DockerfileError{File: path, Err: err}
-	}
-	defer f.Close()
+	return p
+}
+
+// dfFiles reads the files of one load through a guarded reader rooted at
+// the options' Root.
+type dfFiles struct {
+	root  *guard.Reader
+	limit int64
+}
+
+// dfOpenFiles opens the root for the files of a build with context
+// contextDir: root, or by default the git work tree holding contextDir.
+func dfOpenFiles(root, contextDir string, limit int64) (*dfFiles, error) {
 	if limit <= 0 {
 		limit = DefaultDockerfileMaxSize
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if root == "" {
+		var err error
+		if root, err = guard.DefaultRoot(contextDir); err != nil {
+			return nil, err
+		}
+	}
+	r, err := guard.New(guard.Options{Root: root, MaxFileSize: limit})
 	if err != nil {
-		return nil, &DockerfileError{File: path, Err: err}
+		return nil, err
+	}
+	return &dfFiles{root: r, limit: limit}, nil
+}
+
+func (f *dfFiles) close() { _ = f.root.Close() }
+
+// read reads the file name (as given; its display name) and refuses a
+// binary one (a NUL byte); what names the kind of file. A file inside the
+// root is read through it, so that a symlink cannot lead out; one outside
+// is refused when confined (an input file named it), and otherwise read
+// where it is, still refusing non-regular and oversized files.
+func (f *dfFiles) read(ctx context.Context, name string, confined bool, what string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("docker: read %s: %w", name, err)
+	}
+	abs := dfAbs(name)
+	var data []byte
+	var err error
+	if _, relErr := f.root.Rel(abs, name); relErr == nil || confined {
+		data, err = f.root.ReadFile(abs, name)
+	} else {
+		data, err = dfReadOwn(abs, name, f.limit)
+	}
+	if err != nil {
+		return nil, &DockerfileError{File: name, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("docker: read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, &DockerfileError{File: path, Err: fmt.Errorf("larger than the %d-byte limit", limit)}
+		return nil, fmt.Errorf("docker: read %s: %w", name, err)
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		line := 1 + bytes.Count(data[:i], []byte{'\n'})
-		return nil, &DockerfileError{File: path, Line: line, Err: fmt.Errorf("binary file (NUL byte at offset %d), not a %s", i, what)}
+		return nil, &DockerfileError{File: name, Line: line, Err: fmt.Errorf("binary file (NUL byte at offset %d), not a %s", i, what)}
 	}
 	return data, nil
 }
 
-// dockerfileParseFile reads and parses the Dockerfile at path.
-func dockerfileParseFile(ctx context.Context, path string, limit int64, buildArgs map[string]string) (*dfParsed, error) {
+// dfReadOwn reads a file the caller named, outside the root: through a
+// guarded reader rooted at its own directory (after resolving the
+// caller's symlinks), so that it is still never a FIFO or a device.
+func dfReadOwn(abs, display string, limit int64) ([]byte, error) {
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = resolved
+	}
+	r, err := guard.New(guard.Options{Root: filepath.Dir(abs), MaxFileSize: limit})
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &guard.Error{File: display, Rule: pe.Err}
+		}
+		return nil, err
+	}
+	defer r.Close()
+	return r.ReadFile(filepath.Base(abs), display)
+}
+
+// dockerfileParseFile reads and parses the Dockerfile at path, a file the
+// caller named, with files confined to root (empty: the default root).
+func dockerfileParseFile(ctx context.Context, root, path string, limit int64, buildArgs map[string]string) (*dfParsed, error) {
 	if path == "" {
 		return nil, errors.New("docker: dockerfile source has no path")
 	}
-	data, err := dfReadLimited(ctx, path, limit, "Dockerfile")
+	files, err := dfOpenFiles(root, filepath.Dir(path), limit)
+	if err != nil {
+		return nil, &DockerfileError{File: path, Err: err}
+	}
+	defer files.close()
+	data, err := files.read(ctx, path, root != "", "Dockerfile")
 	if err != nil {
 		return nil, err
 	}
-	p, err := dockerfileParse(path, data, buildArgs)
-	if err != nil {
-		// A parser's words may quote an instruction: never a secret value.
-		var de *DockerfileError
-		if errors.As(err, &de) {
-			red := *de
-			red.Err = secret.RedactError(de.Err, dfSecretValues(data, buildArgs))
-			return nil, &red
-		}
-	}
-	return p, err
-}
-
-// dfSecretValues lists the values a Dockerfile's ENV and ARG lines (and
-// the build arguments) give to secret keys.
-func dfSecretValues(data []byte, buildArgs map[string]string) []string {
-	var lines []byte
-	for line := range bytes.Lines(data) {
-		t := bytes.TrimSpace(line)
-		for _, kw := range []string{"ENV ", "ARG "} {
-			if len(t) > 4 && strings.EqualFold(string(t[:4]), kw) {
-				// "ENV A=1 B=2" and "ENV A 1": one assignment a line.
-				for _, f := range strings.Fields(string(t[4:])) {
-					lines = append(lines, f+"\n"...)
-				}
-				if k, v, ok := strings.Cut(strings.TrimSpace(string(t[4:])), " "); ok && !strings.Contains(k, "=") {
-					lines = append(lines, k+"="+v+"\n"...)
-				}
-			}
-		}
-	}
-	values := secret.ValuesIn(lines)
-	for k, v := range buildArgs {
-		if secret.IsSecretKey(k) || secret.URLHasPassword(v) {
-			values = append(values, v)
-		}
-	}
-	return values
+	return dockerfileParse(path, data, buildArgs, secret.NewFingerprinter())
 }
 
 // dockerfileParse parses a Dockerfile's bytes with BuildKit's parser and
 // resolves what the checks need. It never panics: a panic in the parser
-// becomes an error naming the file.
-func dockerfileParse(file string, data []byte, buildArgs map[string]string) (p *dfParsed, err error) {
+// becomes an error naming the file. Its errors never quote the input; fp
+// renders the values they and the findings mention.
+func dockerfileParse(file string, data []byte, buildArgs map[string]string, fp *secret.Fingerprinter) (p *dfParsed, err error) {
+	var ast *parser.Node
 	defer func() {
 		if r := recover(); r != nil {
-			p, err = nil, &DockerfileError{File: file, Err: fmt.Errorf("parser panicked: %v", r)}
+			p, err = nil, &DockerfileError{File: file, Err: errors.New("the parser panicked on this file")}
 		}
 	}()
 	res, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, &DockerfileError{File: file, Line: dfErrorLine(err), Err: err}
+		return nil, dfParseError(fp, file, data, nil, err)
 	}
+	ast = res.AST
 	var warnings []dfWarning
 	for _, w := range res.Warnings {
 		line := 0
 		if w.Location != nil {
 			line = w.Location.Start.Line
 		}
-		warnings = append(warnings, dfWarning{Rule: "NoEmptyContinuation", Line: line, Message: w.Short})
+		warnings = append(warnings, dfWarning{Rule: "NoEmptyContinuation", Line: line})
 	}
 	lint := linter.New(&linter.Config{
-		Warn: func(rule, _, _, msg string, loc []parser.Range) {
+		Warn: func(rule, _, _, _ string, loc []parser.Range) {
 			line := 0
 			if len(loc) > 0 {
 				line = loc[0].Start.Line
 			}
-			warnings = append(warnings, dfWarning{Rule: rule, Line: line, Message: msg})
+			warnings = append(warnings, dfWarning{Rule: rule, Line: line})
 		},
 	})
-	stages, metaArgs, err := instructions.Parse(res.AST, lint)
+	stages, metaArgs, err := instructions.Parse(ast, lint)
 	if err != nil {
-		return nil, &DockerfileError{File: file, Line: dfErrorLine(err), Err: err}
+		return nil, dfParseError(fp, file, data, ast, err)
 	}
 	if len(stages) == 0 {
 		return nil, &DockerfileError{File: file, Err: errors.New("no FROM instruction")}
 	}
-	p = dfAnalyze(file, data, res.EscapeToken, stages, metaArgs, buildArgs)
+	p, err = dfAnalyze(file, data, res.EscapeToken, stages, metaArgs, buildArgs)
+	if err != nil {
+		return nil, err
+	}
 	p.warnings = warnings
+	p.fp = fp
+	if syntax, _, loc, ok := parser.DetectSyntax(data); ok && syntax != "" {
+		p.syntax = syntax
+		p.syntaxLine = max(1, dfLine(loc))
+	}
 	return p, nil
 }
 
@@ -351,16 +474,22 @@ type dfParsed struct {
 	// name it; "" when there is none.
 	ignoreName string
 	envFiles   []string // .env files found at the top of the context
+	// syntax is the frontend image of a "# syntax=" directive, at
+	// syntaxLine; "" when there is none.
+	syntax     string
+	syntaxLine int
+	stageNames map[string]int // lower-case stage name: index of its first stage
+	fp         *secret.Fingerprinter
 }
 
 // final returns the stage that ships: the last one.
 func (p *dfParsed) final() *dfStage { return p.stages[len(p.stages)-1] }
 
-// dfWarning is a warning from BuildKit's parser or linter.
+// dfWarning is a warning from BuildKit's parser or linter: the rule and
+// the line, not the linter's words, which quote the input.
 type dfWarning struct {
-	Rule    string
-	Line    int
-	Message string
+	Rule string
+	Line int
 }
 
 // dfStage is one build stage.
@@ -406,6 +535,8 @@ type dfVar struct {
 	key      string
 	hasValue bool   // false for an ARG without default
 	literal  string // the value the file alone gives (ARG defaults, earlier ENV); build args not applied
+	raw      string // the value as written
+	broken   bool   // the value could not be expanded (an unterminated quote, a bad substitution)
 }
 
 // dfCopy is one COPY or ADD.
@@ -467,18 +598,37 @@ var dfBuiltinArgs = map[string]string{
 	"TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64", "TARGETVARIANT": "",
 }
 
-// dfExpander expands words the way BuildKit does at build time. It is not
-// safe for concurrent use; the analysis owns one.
-type dfExpander struct{ lex *shell.Lex }
+// dfExpander expands words the way BuildKit does at build time, within the
+// expansion caps. It is not safe for concurrent use; the analysis owns one.
+type dfExpander struct {
+	lex   *shell.Lex
+	file  string
+	total int64 // bytes produced so far
+	err   error // the first cap exceeded; nothing more is expanded after it
+}
 
-// expand returns word with variables replaced from scope, and the names of
-// the variables that had no value. An expansion error (such as ${X:?msg}
-// with X unset) gives an empty value with X unresolved.
-func (e dfExpander) expand(word string, scope dfScope) (string, []string) {
+// expand returns word with variables replaced from scope, the names of the
+// variables that had no value, and whether expansion failed. An expansion
+// error (such as ${X:?msg} with X unset, or an unterminated quote) gives an
+// empty value, failed, with "?" unresolved when no variable was missing.
+// what and line name the word in a cap error ("ARG C", 12).
+func (e *dfExpander) expand(word string, scope dfScope, what string, line int) (string, []string, bool) {
 	if !strings.ContainsAny(word, "$\"'\\`") {
-		return word, nil
+		return word, nil, false
+	}
+	if e.err != nil {
+		return "", nil, true
+	}
+	if bound := dfExpandBound(word, scope); bound > DockerfileMaxExpandedValue {
+		e.err = &DockerfileError{File: e.file, Line: line, Err: fmt.Errorf("%s: variable expansion would exceed the per-value cap of %d bytes: %w", what, DockerfileMaxExpandedValue, ErrDockerfileCap)}
+		return "", nil, true
 	}
 	res, err := e.lex.ProcessWordWithMatches(word, scope)
+	e.total += int64(len(res.Result))
+	if e.total > DockerfileMaxExpandedTotal {
+		e.err = &DockerfileError{File: e.file, Line: line, Err: fmt.Errorf("%s: variable expansion exceeds the total cap of %d bytes for the file: %w", what, DockerfileMaxExpandedTotal, ErrDockerfileCap)}
+		return "", nil, true
+	}
 	var missing []string
 	for k := range res.Unmatched {
 		missing = append(missing, k)
@@ -488,20 +638,114 @@ func (e dfExpander) expand(word string, scope dfScope) (string, []string) {
 		if len(missing) == 0 {
 			missing = []string{"?"}
 		}
-		return "", missing
+		return "", missing, true
 	}
-	return res.Result, missing
+	return res.Result, missing, false
+}
+
+// dfExpandBound is an upper bound of the length of word once expanded in
+// scope, computed without expanding: the word's own bytes (3 for each
+// invalid UTF-8 byte) plus the value
+// of every variable it references, multiplied for each ${X/pattern/repl}
+// substitution (which may insert the replacement once per character of
+// X). It saturates past the per-value cap.
+func dfExpandBound(word string, scope dfScope) int64 {
+	const limit = DockerfileMaxExpandedValue + 1
+	plain := int64(len(word))
+	if !utf8.ValidString(word) {
+		// The lexer writes an invalid UTF-8 byte as U+FFFD, 3 bytes.
+		for i := 0; i < len(word); {
+			r, size := utf8.DecodeRuneInString(word[i:])
+			if r == utf8.RuneError && size == 1 {
+				plain += 2
+			}
+			i += size
+		}
+	}
+	var factors []int64
+	for i := 0; i < len(word); i++ {
+		if word[i] != '$' {
+			continue
+		}
+		j := i + 1
+		brace := j < len(word) && word[j] == '{'
+		if brace {
+			j++
+		}
+		name, n := dfShellName(word[j:])
+		j += n
+		if name == "" {
+			continue
+		}
+		v, _ := scope.Get(name)
+		plain += int64(len(v))
+		if plain >= limit {
+			return limit
+		}
+		if brace && j < len(word) && word[j] == '/' {
+			factors = append(factors, int64(len(v))+2)
+		}
+	}
+	bound := plain
+	for _, f := range factors {
+		if bound > limit/f {
+			return limit
+		}
+		bound *= f
+	}
+	return bound
+}
+
+// dfShellName reads a variable name at the start of s as BuildKit's lexer
+// does: a run of digits, one special parameter, or letters, digits and _.
+// It returns the name and its length in bytes.
+func dfShellName(s string) (string, int) {
+	if s == "" {
+		return "", 0
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if unicode.IsDigit(r) {
+		n := 0
+		for n < len(s) {
+			r, size := utf8.DecodeRuneInString(s[n:])
+			if !unicode.IsDigit(r) {
+				break
+			}
+			n += size
+		}
+		return s[:n], n
+	}
+	if strings.ContainsRune("@*#?-$!0", r) {
+		return s[:size], size
+	}
+	n := 0
+	for n < len(s) {
+		r, size := utf8.DecodeRuneInString(s[n:])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' {
+			break
+		}
+		n += size
+	}
+	return s[:n], n
 }
 
 // dfAnalyze walks the stages once, resolving variables the way BuildKit
-// does, and keeps the facts the checks use.
-func dfAnalyze(file string, data []byte, escape rune, stages []instructions.Stage, metaArgs []instructions.ArgCommand, buildArgs map[string]string) *dfParsed {
+// does, and keeps the facts the checks use. Past an expansion or
+// inheritance cap it returns a *DockerfileError saying which.
+func dfAnalyze(file string, data []byte, escape rune, stages []instructions.Stage, metaArgs []instructions.ArgCommand, buildArgs map[string]string) (*dfParsed, error) {
 	if escape == 0 {
 		escape = parser.DefaultEscapeToken
 	}
-	x := dfExpander{lex: shell.NewLex(escape)}
-	p := &dfParsed{file: file}
+	x := &dfExpander{lex: shell.NewLex(escape), file: file}
+	p := &dfParsed{file: file, stageNames: make(map[string]int, len(stages))}
 	keys := dfKeyLines{data: data}
+	for i := range stages {
+		if n := strings.ToLower(stages[i].Name); n != "" {
+			if _, dup := p.stageNames[n]; !dup {
+				p.stageNames[n] = i
+			}
+		}
+	}
 
 	// Global ARGs: visible to FROM, and to ARGs of the same name in stages.
 	meta := make(map[string]dfValue, len(dfBuiltinArgs)+len(metaArgs))
@@ -510,27 +754,26 @@ func dfAnalyze(file string, data []byte, escape rune, stages []instructions.Stag
 	}
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
-			v := dfArgValue(x, kv, dfValue{}, false, dfScope{args: meta}, buildArgs)
+			line := keys.line(a.Location(), kv.Key)
+			v, broken := dfArgValue(x, kv, dfValue{}, false, dfScope{args: meta}, buildArgs, line)
 			meta[kv.Key] = v
-			p.metaVars = append(p.metaVars, dfVar{kind: "ARG", line: keys.line(a.Location(), kv.Key), key: kv.Key, hasValue: kv.Value != nil, literal: v.file})
+			p.metaVars = append(p.metaVars, dfVar{kind: "ARG", line: line, key: kv.Key, hasValue: kv.Value != nil, literal: v.file, raw: dfDeref(kv.Value), broken: broken})
 		}
 	}
 
+	inherited := 0
 	for i := range stages {
 		st := &stages[i]
 		s := &dfStage{index: i, name: st.Name, base: st.BaseName, line: dfLine(st.Location), parent: -1}
-		s.image, s.unresolved = x.expand(st.BaseName, dfScope{args: meta, build: true})
-		for j := range stages {
-			if j != i && stages[j].Name != "" && strings.EqualFold(stages[j].Name, s.image) {
-				s.parent = j
-				break
-			}
-		}
+		s.image, s.unresolved, _ = x.expand(st.BaseName, dfScope{args: meta, build: true}, "FROM", s.line)
+		s.parent = p.stageRef(s.image, i)
 		env := map[string]dfValue{}
 		if s.parent >= 0 && s.parent < i {
-			for k, v := range p.stages[s.parent].env {
-				env[k] = v
+			inherited += len(p.stages[s.parent].env)
+			if inherited > DockerfileMaxInherited {
+				return nil, &DockerfileError{File: file, Line: s.line, Err: fmt.Errorf("FROM: stages inherit more than the cap of %d variables in all: %w", DockerfileMaxInherited, ErrDockerfileCap)}
 			}
+			maps.Copy(env, p.stages[s.parent].env)
 		}
 		args := map[string]dfValue{}
 		scope := func(build bool) dfScope { return dfScope{env: env, args: args, build: build} }
@@ -540,48 +783,85 @@ func dfAnalyze(file string, data []byte, escape rune, stages []instructions.Stag
 			case *instructions.ArgCommand:
 				for _, kv := range c.Args {
 					global, isGlobal := meta[kv.Key]
-					v := dfArgValue(x, kv, global, isGlobal, scope(false), buildArgs)
+					kl := keys.line(c.Location(), kv.Key)
+					v, broken := dfArgValue(x, kv, global, isGlobal, scope(false), buildArgs, kl)
 					args[kv.Key] = v
-					s.vars = append(s.vars, dfVar{kind: "ARG", line: keys.line(c.Location(), kv.Key), key: kv.Key, hasValue: kv.Value != nil, literal: v.file})
+					s.vars = append(s.vars, dfVar{kind: "ARG", line: kl, key: kv.Key, hasValue: kv.Value != nil, literal: v.file, raw: dfDeref(kv.Value), broken: broken})
 				}
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
-					fv, _ := x.expand(kv.Value, scope(false))
-					bv, _ := x.expand(kv.Value, scope(true))
+					kl := keys.line(c.Location(), kv.Key)
+					fv, _, broken := x.expand(kv.Value, scope(false), "ENV "+kv.Key, kl)
+					bv, _, _ := x.expand(kv.Value, scope(true), "ENV "+kv.Key, kl)
 					env[kv.Key] = dfValue{file: fv, build: bv, fileSet: true, buildSet: true}
-					s.vars = append(s.vars, dfVar{kind: "ENV", line: keys.line(c.Location(), kv.Key), key: kv.Key, hasValue: true, literal: fv})
+					s.vars = append(s.vars, dfVar{kind: "ENV", line: kl, key: kv.Key, hasValue: true, literal: fv, raw: kv.Value, broken: broken})
 				}
 			case *instructions.UserCommand:
-				v, missing := x.expand(c.User, scope(true))
+				v, missing, _ := x.expand(c.User, scope(true), "USER", line)
 				s.users = append(s.users, dfUser{line: line, raw: c.User, value: v, unresolved: missing})
 			case *instructions.HealthCheckCommand:
 				none := c.Health != nil && len(c.Health.Test) > 0 && strings.EqualFold(c.Health.Test[0], "NONE")
 				s.healths = append(s.healths, dfHealth{line: line, none: none})
 			case *instructions.CopyCommand:
-				from, _ := x.expand(c.From, scope(true))
-				s.copies = append(s.copies, dfCopy{kind: "COPY", line: line, from: from, sources: dfExpandAll(x, c.SourcePaths, scope(true)), excludes: c.ExcludePatterns})
+				from, _, _ := x.expand(c.From, scope(true), "COPY --from", line)
+				s.copies = append(s.copies, dfCopy{kind: "COPY", line: line, from: from, sources: dfExpandAll(x, c.SourcePaths, scope(true), "COPY", line), excludes: c.ExcludePatterns})
 			case *instructions.AddCommand:
-				s.copies = append(s.copies, dfCopy{kind: "ADD", line: line, sources: dfExpandAll(x, c.SourcePaths, scope(true)), excludes: c.ExcludePatterns})
+				s.copies = append(s.copies, dfCopy{kind: "ADD", line: line, sources: dfExpandAll(x, c.SourcePaths, scope(true), "ADD", line), excludes: c.ExcludePatterns})
 			}
+			if x.err != nil {
+				return nil, x.err
+			}
+		}
+		if x.err != nil {
+			return nil, x.err
 		}
 		s.env = env
 		p.stages = append(p.stages, s)
 	}
-	return p
+	if x.err != nil {
+		return nil, x.err
+	}
+	return p, nil
+}
+
+// stageRef returns the index of the stage other than self that ref names,
+// or -1.
+func (p *dfParsed) stageRef(ref string, self int) int {
+	i, ok := p.stageNames[strings.ToLower(ref)]
+	if !ok {
+		return -1
+	}
+	if i != self {
+		return i
+	}
+	// The stage's own name: a later stage of the same name, if any.
+	for j := self + 1; j < len(p.stages); j++ {
+		if strings.EqualFold(p.stages[j].name, ref) {
+			return j
+		}
+	}
+	return -1
+}
+
+func dfDeref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // dfArgValue is the value an ARG takes in both views: a build arg wins in
 // the build view; else the default, expanded; else the global ARG's value
-// when the ARG re-declares one.
-func dfArgValue(x dfExpander, kv instructions.KeyValuePairOptional, global dfValue, isGlobal bool, fileScope dfScope, buildArgs map[string]string) dfValue {
-	var v dfValue
+// when the ARG re-declares one. broken reports a default that could not
+// be expanded.
+func dfArgValue(x *dfExpander, kv instructions.KeyValuePairOptional, global dfValue, isGlobal bool, fileScope dfScope, buildArgs map[string]string, line int) (v dfValue, broken bool) {
 	switch {
 	case kv.Value != nil:
-		v.file, _ = x.expand(*kv.Value, fileScope)
+		v.file, _, broken = x.expand(*kv.Value, fileScope, "ARG "+kv.Key, line)
 		v.fileSet = true
 		bs := fileScope
 		bs.build = true
-		v.build, _ = x.expand(*kv.Value, bs)
+		v.build, _, _ = x.expand(*kv.Value, bs, "ARG "+kv.Key, line)
 		v.buildSet = true
 	case isGlobal:
 		v = global
@@ -589,13 +869,13 @@ func dfArgValue(x dfExpander, kv instructions.KeyValuePairOptional, global dfVal
 	if b, ok := buildArgs[kv.Key]; ok {
 		v.build, v.buildSet = b, true
 	}
-	return v
+	return v, broken
 }
 
-func dfExpandAll(x dfExpander, words []string, scope dfScope) []string {
+func dfExpandAll(x *dfExpander, words []string, scope dfScope, what string, line int) []string {
 	out := make([]string, len(words))
 	for i, w := range words {
-		out[i], _ = x.expand(w, scope)
+		out[i], _, _ = x.expand(w, scope, what, line)
 	}
 	return out
 }
@@ -603,26 +883,39 @@ func dfExpandAll(x dfExpander, words []string, scope dfScope) []string {
 // dfKeyLines finds the line of one key in an ENV or ARG instruction that
 // spans several lines, so that a finding points at the key, not at the
 // instruction's first line. The file is split into lines on first use.
+// Keys are looked up in the order they are written, so the search goes on
+// from where the previous key of the same instruction was found: linear
+// in the instruction's size however many keys it has.
 type dfKeyLines struct {
 	data  []byte
 	lines [][]byte
+	// cursor: the instruction (its first line), the range index and the
+	// byte offset where the previous key was found.
+	curFirst, curRange, curOff int
 }
 
 func (k *dfKeyLines) line(loc []parser.Range, key string) int {
 	first := dfLine(loc)
-	if len(loc) < 2 {
+	if len(loc) < 2 || key == "" {
 		return first
 	}
 	if k.lines == nil {
 		k.lines = bytes.Split(k.data, []byte{'\n'})
 	}
-	for _, r := range loc {
-		n := r.Start.Line
+	if k.curFirst != first {
+		k.curFirst, k.curRange, k.curOff = first, 0, 0
+	}
+	for ri := k.curRange; ri < len(loc); ri++ {
+		n := loc[ri].Start.Line
 		if n < 1 || n > len(k.lines) {
 			continue
 		}
 		text := k.lines[n-1]
-		for i := 0; i+len(key) <= len(text); {
+		i := 0
+		if ri == k.curRange {
+			i = min(k.curOff, len(text))
+		}
+		for i+len(key) <= len(text) {
 			j := bytes.Index(text[i:], []byte(key))
 			if j < 0 {
 				break
@@ -632,6 +925,7 @@ func (k *dfKeyLines) line(loc []parser.Range, key string) int {
 			before := j == 0 || text[j-1] == ' ' || text[j-1] == '\t'
 			after := end == len(text) || text[end] == '=' || text[end] == ' ' || text[end] == '\t' || text[end] == '\\' || text[end] == '\r'
 			if before && after {
+				k.curRange, k.curOff = ri, end
 				return n
 			}
 			i = j + 1

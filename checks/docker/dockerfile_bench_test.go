@@ -102,7 +102,7 @@ func TestDfGenerate(t *testing.T) {
 	if n != 2000 {
 		t.Fatalf("generated %d instructions", n)
 	}
-	p, err := dockerfileParseFile(t.Context(), path, 0, nil)
+	p, err := dockerfileParseFile(t.Context(), "", path, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/distribution/reference"
 
@@ -74,7 +75,10 @@ var dfDefaultFloatingTags = []string{
 // FROM that is not a local stage, and each COPY --from an image) is pinned
 // to a version tag or a digest: an untagged image means :latest. ARG
 // defaults and the source's BuildArgs are resolved first; scratch is
-// exempt.
+// exempt. A "# syntax=" directive names the frontend image that parses and
+// builds the file, with the build's secrets and context in reach: it must
+// be pinned by digest (docker/dockerfile:1@sha256:…), since its version
+// tags move; it is reported at the directive's line.
 func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.Check {
 	floating := opts.FloatingTags
 	if floating == nil {
@@ -98,20 +102,30 @@ func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.C
 			if problem == "" {
 				return
 			}
-			actual := image
+			actual := dfShowBare(p.fp, image)
 			if image != written {
-				actual = fmt.Sprintf("%s (from %s)", image, written)
+				actual = fmt.Sprintf("%s (from %s)", dfShowBare(p.fp, image), dfShowBare(p.fp, written))
 			}
 			if len(unresolved) > 0 {
 				problem = fmt.Sprintf("depends on %s with no value (pass it in BuildArgs, or give the ARG a pinned default)", dfJoinVars(unresolved))
-				actual = written
+				actual = dfShowBare(p.fp, written)
 			}
 			fs = append(fs, check.Finding{
-				Message:  fmt.Sprintf("%s %q %s", what, written, problem),
+				Message:  fmt.Sprintf("%s %s %s", what, dfShow(p.fp, written), problem),
 				Location: check.Location{File: p.file, Line: line, Resource: s.label()},
 				Expected: expected,
 				Actual:   actual,
 			})
+		}
+		if p.syntax != "" {
+			if problem := dfPinProblem(p.syntax, true, floating); problem != "" {
+				fs = append(fs, check.Finding{
+					Message:  fmt.Sprintf("# syntax frontend %s %s: the image that parses and builds this file can change under it", dfShow(p.fp, p.syntax), problem),
+					Location: check.Location{File: p.file, Line: p.syntaxLine, Resource: "syntax directive"},
+					Expected: "# syntax=<frontend>@sha256:… (docker/dockerfile:1@sha256:…)",
+					Actual:   "# syntax=" + dfShowBare(p.fp, p.syntax),
+				})
+			}
 		}
 		for _, s := range p.stages {
 			if s.parent < 0 && !strings.EqualFold(s.image, "scratch") {
@@ -124,10 +138,14 @@ func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.C
 			}
 		}
 		slices.SortStableFunc(fs, dfByLine)
+		pass := fmt.Sprintf("%s pinned", dfCount(images, "external image"))
 		if images == 0 {
-			return check.Pass("no external images: every stage builds on scratch or another stage")
+			pass = "no external images: every stage builds on scratch or another stage"
 		}
-		return check.Judge(fs, fmt.Sprintf("%s pinned", dfCount(images, "external image")), dfCount(len(fs), "unpinned image"))
+		if p.syntax != "" {
+			pass += "; the # syntax frontend pinned by digest"
+		}
+		return check.Judge(fs, pass, dfCount(len(fs), "unpinned image"))
 	})
 }
 
@@ -138,7 +156,7 @@ func dfPinProblem(image string, requireDigest bool, floating []string) string {
 	}
 	ref, err := reference.ParseNormalizedNamed(image)
 	if err != nil {
-		return "is not a valid image reference: " + err.Error()
+		return "is not a valid image reference"
 	}
 	if _, ok := ref.(reference.Digested); ok {
 		return ""
@@ -164,12 +182,40 @@ func dfIsStageRef(p *dfParsed, from string) bool {
 	if n, err := strconv.Atoi(from); err == nil && n >= 0 && n < len(p.stages) {
 		return true
 	}
-	for _, s := range p.stages {
-		if s.name != "" && strings.EqualFold(s.name, from) {
-			return true
-		}
+	_, ok := p.stageNames[strings.ToLower(from)]
+	return ok
+}
+
+// dfShowMax is the longest input word a message shows whole.
+const dfShowMax = 200
+
+// dfShow renders an image reference or USER value from the file for a
+// message: quoted, and when longer than dfShowMax (an expansion gone
+// wild), cut, with a fingerprint of the whole. A URL's password is
+// redacted.
+func dfShow(fp *secret.Fingerprinter, s string) string {
+	short, fps := dfShowParts(fp, s)
+	return strconv.Quote(short) + fps
+}
+
+// dfShowBare is dfShow without the quotes, for Finding.Actual.
+func dfShowBare(fp *secret.Fingerprinter, s string) string {
+	short, fps := dfShowParts(fp, s)
+	return short + fps
+}
+
+func dfShowParts(fp *secret.Fingerprinter, s string) (short, fps string) {
+	if secret.URLHasPassword(s) {
+		s = secret.RedactURL(s)
 	}
-	return false
+	if len(s) <= dfShowMax {
+		return s, ""
+	}
+	cut := dfShowMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut], "… [" + fp.Fingerprint(s) + "]"
 }
 
 // ---------------------------------------------------------------------------
@@ -201,10 +247,10 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 		s, u, ok := dfLastUser(p, final)
 		if !ok {
 			if dfNonRootBase(s.image, opts.NonRootBases) {
-				return check.Pass(fmt.Sprintf("final stage inherits a non-root user from %s", s.image))
+				return check.Pass(fmt.Sprintf("final stage inherits a non-root user from %s", dfShowBare(p.fp, s.image)))
 			}
 			return check.Fail("final stage runs as root: no USER", check.Finding{
-				Message:  fmt.Sprintf("final stage has no USER instruction, so it runs as root (the default of %s)", s.image),
+				Message:  fmt.Sprintf("final stage has no USER instruction, so it runs as root (the default of %s)", dfShowBare(p.fp, s.image)),
 				Location: check.Location{File: p.file, Line: final.line, Resource: final.label()},
 				Expected: expected,
 				Actual:   "no USER",
@@ -221,16 +267,16 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 				why = fmt.Sprintf("depends on %s with no value", dfJoinVars(u.unresolved))
 			}
 			return check.Fail("final stage user unknown", check.Finding{
-				Message:  fmt.Sprintf("USER %s %s, so the image may run as root%s", u.raw, why, where),
+				Message:  fmt.Sprintf("USER %s %s, so the image may run as root%s", dfShowBare(p.fp, u.raw), why, where),
 				Location: loc,
 				Expected: expected,
-				Actual:   "USER " + u.raw,
+				Actual:   "USER " + dfShowBare(p.fp, u.raw),
 			})
 		}
 		if dfIsRootUser(u.value) {
-			actual := "USER " + u.value
+			actual := "USER " + dfShowBare(p.fp, u.value)
 			if u.raw != u.value {
-				actual += " (from " + u.raw + ")"
+				actual += " (from " + dfShowBare(p.fp, u.raw) + ")"
 			}
 			return check.Fail("final stage runs as root", check.Finding{
 				Message:  "final stage switches to root with USER" + where,
@@ -239,7 +285,7 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 				Actual:   actual,
 			})
 		}
-		return check.Pass(fmt.Sprintf("final stage runs as %q (line %d%s)", u.value, u.line, where))
+		return check.Pass(fmt.Sprintf("final stage runs as %s (line %d%s)", dfShow(p.fp, u.value), u.line, where))
 	})
 }
 
@@ -376,7 +422,13 @@ func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) che
 		keys := 0
 		judge := func(v dfVar, resource string) {
 			keys++
-			if !v.hasValue || v.literal == "" {
+			value := v.literal
+			if v.broken && strings.Trim(v.raw, `"' `) != "" {
+				// An unterminated quote or a bad substitution: BuildKit
+				// would refuse to build, but the value is in the file.
+				value = v.raw
+			}
+			if !v.hasValue || value == "" {
 				return
 			}
 			for _, a := range opts.AllowKeys {
@@ -386,12 +438,15 @@ func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) che
 			}
 			var msg string
 			switch {
-			case secret.IsSecretKey(v.key) && !dfHarmlessValue(v.literal):
+			case secret.IsSecretKey(v.key) && !dfHarmlessValue(value):
 				msg = fmt.Sprintf("%s %s holds a literal secret", v.kind, v.key)
 				if v.kind == "ARG" {
 					msg = fmt.Sprintf("ARG %s has a literal secret as its default", v.key)
 				}
-			case secret.URLHasPassword(v.literal):
+				if v.broken {
+					msg += " (its value cannot be expanded: an unterminated quote?)"
+				}
+			case secret.URLHasPassword(value):
 				msg = fmt.Sprintf("%s %s holds a URL with a password", v.kind, v.key)
 			default:
 				return
@@ -400,7 +455,7 @@ func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) che
 				Message:  msg,
 				Location: check.Location{File: p.file, Line: v.line, Resource: resource},
 				Expected: expected,
-				Actual:   fmt.Sprintf("%s (%s)", v.key, secret.Fingerprint(v.literal)),
+				Actual:   fmt.Sprintf("%s (%s)", v.key, p.fp.Fingerprint(value)),
 			})
 		}
 		for _, v := range p.metaVars {
@@ -419,7 +474,7 @@ func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) che
 // dfHarmlessValue reports whether a value under a secret-looking key is
 // plainly not a secret: an absolute path or a boolean.
 func dfHarmlessValue(v string) bool {
-	if strings.HasPrefix(v, "/") && !strings.ContainsAny(v, " \t") {
+	if dfLooksLikePath(v) {
 		return true
 	}
 	switch strings.ToLower(v) {
@@ -593,4 +648,38 @@ func dfJoinVars(vars []string) string {
 		return "ARG " + vars[0]
 	}
 	return "ARGs " + strings.Join(vars, ", ")
+}
+
+// dfLooksLikePath reports whether v reads as an absolute path to a file
+// (/run/secrets/db_password, /etc/ssl/private/app.key), not a secret that
+// happens to start with "/": path characters only, and either two or more
+// segments or one with a file extension, none looking like a random token.
+// Base64 secrets, which may start with "/", hold "+" or "=" or mix case
+// and digits, and so are still judged.
+func dfLooksLikePath(v string) bool {
+	if !strings.HasPrefix(v, "/") || len(v) > 4096 {
+		return false
+	}
+	segs := strings.Split(strings.Trim(v, "/"), "/")
+	if len(segs) == 0 || segs[0] == "" {
+		return v == "/"
+	}
+	for _, seg := range segs {
+		if seg == "" {
+			continue
+		}
+		for _, r := range seg {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+				return false
+			}
+		}
+		if dfLooksRandom(seg) {
+			return false
+		}
+	}
+	if len(segs) >= 2 {
+		return true
+	}
+	ext := path.Ext(segs[0])
+	return len(ext) >= 2 && len(ext) <= 6 && len(segs[0]) > len(ext)
 }

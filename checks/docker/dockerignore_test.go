@@ -3,6 +3,7 @@ package docker
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,6 +174,8 @@ func FuzzDockerignore(f *testing.F) {
 	f.Add("!\n", "a")
 	f.Add("\xef\xbb\xbf# bom\n/abs/path\n../up\n", "../up")
 	f.Add("a/**/b\\*\n", "a/x/y/b*")
+	f.Add(strings.Repeat("**/", 40)+".env\n", ".env")
+	f.Add(strings.Repeat("a\n", 50)+"!"+strings.Repeat("*", 5000)+"\n", "a")
 	f.Fuzz(func(t *testing.T, file, p string) {
 		patterns, err := ignorefile.ReadAll(bytes.NewReader([]byte(file)))
 		if err != nil {
@@ -180,7 +183,13 @@ func FuzzDockerignore(f *testing.F) {
 		}
 		d, err := NewDockerIgnore("", patterns)
 		if err != nil {
+			if errors.Is(err, ErrDockerfileCap) && !strings.Contains(err.Error(), "cap") {
+				t.Fatalf("a cap error that names no cap: %v", err)
+			}
 			return
+		}
+		if _, capErr := dockerignoreCaps(patterns); capErr != nil {
+			t.Fatalf("patterns past a cap were accepted: %v", capErr)
 		}
 		_, _ = d.Excludes(p)
 		_, _ = d.excludesTree(p)

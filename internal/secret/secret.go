@@ -1,13 +1,29 @@
 // Package secret decides whether a configuration key names a secret, and
 // renders secret values as fingerprints so that no value ever reaches a
 // result, a log or a report.
+//
+// A fingerprint is the length of a value and 32 bits of its HMAC-SHA256
+// under a key drawn at random for the run ([NewFingerprinter]), "24 chars,
+// fp 3f9a1c07": enough to tell within one report that two settings hold
+// the same secret, and nothing to test guesses against, since the key is
+// never shown. A value judged weak or well known ([Weakness]) gets no hash
+// at all, only its length and why, "8 chars, weak: a well-known default":
+// the reader learns what matters and an attacker gets nothing to crack.
+//
+// Code that loads a source holds one [Fingerprinter] for the load and calls
+// its methods; the package-level [Fingerprint], [Redact], [RedactURL] and
+// [RedactError] use one Fingerprinter per process, for callers with no run
+// scope.
+//
+// [RedactURL] removes the secrets a URL carries (a password or token in its
+// user information, secret query parameters); [ValuesIn] finds the secret
+// values of a configuration file by a line scan, and [Redact] and
+// [RedactError] replace them in text that is about to be shown.
 package secret
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"net/url"
-	"strconv"
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -79,46 +95,11 @@ func IsSecretKey(key string) bool {
 	return found
 }
 
-// URLHasPassword reports whether value is a URL carrying a password in its
-// user information: "postgres://app:hunter2@db/app".
-func URLHasPassword(value string) bool {
-	if !strings.Contains(value, "://") || !strings.Contains(value, "@") {
-		return false
-	}
-	u, err := url.Parse(strings.TrimSpace(value))
-	if err != nil || u.User == nil {
-		return false
-	}
-	p, ok := u.User.Password()
-	return ok && p != ""
-}
-
-// Fingerprint renders a secret value without revealing it: its length and
-// the first 8 hex digits of its SHA-256, "len=24 sha256:1f2e3d4c".
-func Fingerprint(value string) string {
-	sum := sha256.Sum256([]byte(value))
-	return "len=" + strconv.Itoa(len(value)) + " sha256:" + hex.EncodeToString(sum[:4])
-}
-
-// RedactURL returns value with the password of its user information
-// replaced by a fingerprint, or value unchanged when it has none.
-func RedactURL(value string) string {
-	u, err := url.Parse(strings.TrimSpace(value))
-	if err != nil || u.User == nil {
-		return value
-	}
-	p, ok := u.User.Password()
-	if !ok {
-		return value
-	}
-	u.User = url.UserPassword(u.User.Username(), "REDACTED("+Fingerprint(p)+")")
-	return u.String()
-}
-
 // ValuesIn returns the values that the lines of a configuration file
 // (YAML "KEY: value", list "- KEY=value", dotenv "KEY=value") assign to
-// secret keys, or that are URLs with passwords. It is a line scan, so that
-// it works on files a parser rejected; it is for redaction, not judgement.
+// secret keys, and the URLs with secrets ([URLHasSecret]) they assign,
+// followed by those secrets ([URLSecrets]). It is a line scan, so that it
+// works on files a parser rejected; it is for redaction, not judgement.
 func ValuesIn(data []byte) []string {
 	var out []string
 	for line := range strings.Lines(string(data)) {
@@ -134,22 +115,49 @@ func ValuesIn(data []byte) []string {
 		if len(val) < 4 || strings.ContainsAny(key, " \t") {
 			continue
 		}
-		if IsSecretKey(key) || URLHasPassword(val) {
+		switch secrets := URLSecrets(val); {
+		case len(secrets) > 0:
+			out = append(out, val)
+			for _, s := range secrets {
+				if len(s) >= 4 {
+					out = append(out, s)
+				}
+			}
+		case IsSecretKey(key):
 			out = append(out, val)
 		}
 	}
 	return out
 }
 
-// Redact replaces every occurrence in text of each value (of at least four
-// bytes) with its fingerprint.
+// Redact replaces every occurrence in text of each value as
+// [Fingerprinter.Redact] does, with the per-process Fingerprinter of
+// [Fingerprint].
 func Redact(text string, values []string) string {
+	return processFingerprinter().Redact(text, values)
+}
+
+// Redact replaces every occurrence in text of each value (of at least four
+// bytes) with "[redacted <fingerprint>]", in one pass: where values
+// overlap the longest wins, and no replacement is searched again.
+func (f *Fingerprinter) Redact(text string, values []string) string {
+	var present []string
 	for _, v := range values {
 		if len(v) >= 4 && strings.Contains(text, v) {
-			text = strings.ReplaceAll(text, v, "[redacted "+Fingerprint(v)+"]")
+			present = append(present, v)
 		}
 	}
-	return text
+	if len(present) == 0 {
+		return text
+	}
+	// strings.Replacer tries its pairs in argument order at each position.
+	slices.SortFunc(present, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	present = slices.Compact(present)
+	pairs := make([]string, 0, 2*len(present))
+	for _, v := range present {
+		pairs = append(pairs, v, f.marker(v))
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
 }
 
 // RedactedError is an error whose text had secret values replaced by
@@ -165,14 +173,20 @@ func (e *RedactedError) Error() string { return e.Text }
 // Unwrap returns the original error.
 func (e *RedactedError) Unwrap() error { return e.Cause }
 
-// RedactError returns err with values redacted from its text, or err itself
-// when its text holds none of them.
+// RedactError redacts err as [Fingerprinter.RedactError] does, with the
+// per-process Fingerprinter of [Fingerprint].
 func RedactError(err error, values []string) error {
+	return processFingerprinter().RedactError(err, values)
+}
+
+// RedactError returns err with values redacted from its text (see
+// [Fingerprinter.Redact]), or err itself when its text holds none of them.
+func (f *Fingerprinter) RedactError(err error, values []string) error {
 	if err == nil {
 		return nil
 	}
 	text := err.Error()
-	red := Redact(text, values)
+	red := f.Redact(text, values)
 	if red == text {
 		return err
 	}

@@ -1,0 +1,3 @@
+FROM alpine:3.20
+ENV DB_PASSWORD="canary-unterminated-pw
+USER 10001
