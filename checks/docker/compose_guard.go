@@ -30,7 +30,12 @@ import (
 // loader placed first refuses any path the pre-walk did not approve.
 
 const (
-	composeMaxNodes       = 200_000 // YAML nodes across the project's files
+	composeMaxNodes = 200_000 // YAML nodes across the project's files
+	// composeMaxTokens bounds one file's line breaks and flow separators
+	// before it is parsed: each can start a node, and yaml.v3 keeps
+	// several hundred bytes a node, so 60,000 keeps a parse well under
+	// 100 MB. A 300-service compose file has about 6,000.
+	composeMaxTokens      = 60_000
 	composeMaxValueExpand = 1 << 20 // bytes one interpolated value may expand to
 	composeMaxTotalExpand = 8 << 20 // bytes all interpolations of a load may add
 )

@@ -242,9 +242,22 @@ var hostileCases = []hostileCase{
 		want:  "nesting deeper than 64",
 	},
 	{
-		name:  "too many nodes",
+		name:  "too many separators in one file",
 		setup: hostileProject(map[string]string{"compose.yaml": "services:\n  app:\n    image: app:1.0\nx-wide: [" + strings.Repeat("a,", 210_000) + "a]\n"}),
-		want:  "more than 200000 YAML nodes",
+		want:  "more than 60000 lines and flow separators",
+	},
+	{
+		// Each file stays under the per-file bound; together they pass
+		// the project's node cap.
+		name: "too many nodes across included files",
+		setup: hostileProject(map[string]string{
+			"compose.yaml": "include:\n  - a.yml\n  - b.yml\n  - c.yml\n  - d.yml\nservices:\n  app:\n    image: app:1.0\n",
+			"a.yml":        "x-a: [" + strings.Repeat("a,", 55_000) + "a]\n",
+			"b.yml":        "x-b: [" + strings.Repeat("a,", 55_000) + "a]\n",
+			"c.yml":        "x-c: [" + strings.Repeat("a,", 55_000) + "a]\n",
+			"d.yml":        "x-d: [" + strings.Repeat("a,", 55_000) + "a]\n",
+		}),
+		want: "more than 200000 YAML nodes",
 	},
 	{
 		name:     ".env unterminated quote",

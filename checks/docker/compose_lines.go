@@ -69,6 +69,9 @@ func composeParseDocs(abs, display string, data []byte) (docs []*composeDoc, err
 			docs, err = nil, &ComposeError{File: display, Err: errors.New("yaml parser panicked")}
 		}
 	}()
+	if n := composeTokens(data); n > composeMaxTokens {
+		return nil, &ComposeError{File: display, Err: fmt.Errorf("more than %d lines and flow separators (%d): refused before parsing, which would build a node for each", composeMaxTokens, n)}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var n yaml.Node
@@ -85,6 +88,22 @@ func composeParseDocs(abs, display string, data []byte) (docs []*composeDoc, err
 		}
 		docs = append(docs, newComposeDoc(abs, display, &n))
 	}
+}
+
+// composeTokens counts the bytes that can start a YAML node of their own:
+// line breaks and flow separators. Every node but the first of a file
+// needs one of them, a few nodes at most share one ("a: b" is two), so the
+// count bounds the tree yaml.v3 would build and the memory it would take,
+// and it is taken before parsing.
+func composeTokens(data []byte) int {
+	n := 0
+	for _, c := range data {
+		switch c {
+		case '\n', ',', '[', '{':
+			n++
+		}
+	}
+	return n
 }
 
 func newComposeDoc(abs, display string, n *yaml.Node) *composeDoc {

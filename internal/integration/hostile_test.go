@@ -187,6 +187,14 @@ func hostileCases() []hostileCase {
 			errorRule: `(?i)nest|deep|depth`,
 		},
 		{
+			name: "8 MB of tiny YAML nodes",
+			setup: func(t *testing.T, p, _ string) string {
+				write(t, filepath.Join(p, "compose.yaml"), plainService+"x-many: ["+strings.Repeat("a,", 4<<20-64)+"a]\n")
+				return ""
+			},
+			errorRule: `refused before parsing`,
+		},
+		{
 			name: "a huge file at the 8th include level",
 			setup: func(t *testing.T, p, _ string) string {
 				write(t, filepath.Join(p, "compose.yaml"), "include:\n  - l1.yml\n"+plainService)
