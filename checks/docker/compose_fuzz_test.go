@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -65,6 +66,37 @@ func FuzzComposeLines(f *testing.F) {
 			if r := c.Run(ctx); !r.Status.Valid() {
 				t.Fatalf("%s: invalid status %v", c.Meta().ID, r.Status)
 			}
+		}
+	})
+}
+
+// FuzzComposeEnv feeds .env files to the bounded parser: it never panics,
+// what it returns stays under the expansion caps, and its errors quote no
+// assignment of the input.
+func FuzzComposeEnv(f *testing.F) {
+	f.Add([]byte("A=1\nB=${A}${A}\n"))
+	f.Add([]byte("DB_PASSWORD=\"unterminated\n"))
+	f.Add([]byte("A0=xxxxxxxx\nA1=${A0}${A0}\nA2=${A1}${A1}\nA3=${A2}${A2}\n"))
+	f.Add([]byte("X=${Y:-${Z:-default}}\nexport K='v'\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		vars, err := composeParseEnv(".env", data, map[string]string{"OUTER": "o"})
+		if err != nil {
+			for _, line := range strings.Split(string(data), "\n") {
+				if len(line) >= 24 && strings.Contains(line, "=") && strings.Contains(err.Error(), line) {
+					t.Fatalf("error quotes an input line: %v", err)
+				}
+			}
+			return
+		}
+		total := 0
+		for _, v := range vars {
+			if len(v) > composeMaxValueExpand {
+				t.Fatalf("a value of %d bytes passed the per-value cap", len(v))
+			}
+			total += len(v)
+		}
+		if total > composeMaxTotalExpand+len(data) {
+			t.Fatalf("values of %d bytes passed the total cap", total)
 		}
 	})
 }
