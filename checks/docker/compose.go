@@ -463,6 +463,11 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 	}
 	var bools []boolCast // called from the loader's goroutine only
 	expansion := &composeExpansion{}
+	for k := range ix.blank {
+		if _, ok := details.Environment[k]; !ok {
+			details.Environment[k] = ""
+		}
+	}
 	project, err := composeLoadProject(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(name, false)
 		o.Profiles = p.opts.Profiles

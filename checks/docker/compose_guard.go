@@ -221,14 +221,24 @@ func composeEnvBound(display string, data []byte, outer map[string]string) error
 // outer, or to a blank, so that dotenv never logs. A syntax error names
 // the file and line, never the text.
 func composeParseEnv(display string, data []byte, outer map[string]string) (map[string]string, error) {
+	vars, _, err := composeParseEnvRefs(display, data, outer)
+	return vars, err
+}
+
+// composeParseEnvRefs is composeParseEnv that also returns the variables
+// the file refers to but neither defines nor finds in outer: compose-go's
+// own dotenv, reading an included project's .env, would log each of them
+// (and a name after a $ inside a value may be part of a secret).
+func composeParseEnvRefs(display string, data []byte, outer map[string]string) (map[string]string, []string, error) {
 	if err := composeEnvBound(display, data, outer); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// First pass: the keys the file defines, nothing expanded.
 	keys, err := dotenv.ParseWithLookup(strings.NewReader(string(data)), func(string) (string, bool) { return "", true })
 	if err != nil {
-		return nil, composeEnvSyntax(display, err)
+		return nil, nil, composeEnvSyntax(display, err)
 	}
+	var missing []string
 	vars, err := dotenv.ParseWithLookup(strings.NewReader(string(data)), func(k string) (string, bool) {
 		if v, ok := outer[k]; ok {
 			return v, true
@@ -236,12 +246,13 @@ func composeParseEnv(display string, data []byte, outer map[string]string) (map[
 		if _, defined := keys[k]; defined {
 			return "", false // the file's own value
 		}
+		missing = append(missing, k)
 		return "", true
 	})
 	if err != nil {
-		return nil, composeEnvSyntax(display, err)
+		return nil, nil, composeEnvSyntax(display, err)
 	}
-	return vars, nil
+	return vars, missing, nil
 }
 
 // composeEnvSyntax rewrites a dotenv error, which quotes the line, to the

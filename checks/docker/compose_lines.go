@@ -55,10 +55,14 @@ type composeIndex struct {
 	// secrets are the values parsed files assign to secret keys: what a
 	// parser's error could quote back.
 	secrets []string
+	// blank are variables an included project's .env refers to that
+	// nothing defines: handed to compose-go as blanks, so that its dotenv
+	// resolves them as it would (to a blank) without logging their names.
+	blank map[string]bool
 }
 
 func newComposeIndex(dir string, env map[string]string, limit int64) *composeIndex {
-	return &composeIndex{dir: dir, env: env, limit: limit, extra: map[string][]*composeDoc{}, seen: map[string]bool{}}
+	return &composeIndex{dir: dir, env: env, limit: limit, extra: map[string][]*composeDoc{}, seen: map[string]bool{}, blank: map[string]bool{}}
 }
 
 // composeParseDocs parses every document of a file into nodes. A syntax
@@ -380,9 +384,12 @@ func (ix *composeIndex) readEnv(d *composeDoc, at *yaml.Node, abs, written, what
 	if err != nil {
 		return err
 	}
-	vars, err := composeParseEnv(display, data, ix.env)
+	vars, missing, err := composeParseEnvRefs(display, data, ix.env)
 	if err != nil {
 		return err
+	}
+	for _, k := range missing {
+		ix.blank[k] = true
 	}
 	for k, v := range vars {
 		if secret.IsSecretKey(k) || secret.URLHasPassword(v) {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -241,6 +242,11 @@ func secretCases() []hostileCase {
 			"app.env":      "API_TOKEN=CanaryEnvFile-77aa\nBROKEN LINE CanaryEnvFile-77aa\n",
 			"compose.yaml": plainService + "    env_file: app.env\n",
 		}, "CanaryEnvFile-77aa", ""), // env_file contents are not judged yet
+		mk("an included project's .env, after a $", map[string]string{
+			"compose.yaml":    "include:\n  - sub/compose.yml\n" + plainService,
+			"sub/compose.yml": "services:\n  w:\n    image: example/w:1.0.0\n    environment:\n      X: ${FROM_ENV}\n",
+			"sub/.env":        "FROM_ENV=${NOT_SET_ANYWHERE}\nAPI_TOKEN=abc$CanaryDollar77-tail\n",
+		}, "CanaryDollar77", ""), // compose-go's dotenv logged the name after the $
 		mk("a flow mapping", map[string]string{
 			"compose.yaml": "services:\n  api:\n    image: example/api:1.2.3\n    environment: {DB_PASSWORD: CanaryFlow-3c4d}\n",
 		}, "CanaryFlow-3c4d", "docker.compose.secrets"),
@@ -291,7 +297,8 @@ func TestHostileInputs(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(t.Context(), childDeadline)
 			defer cancel()
-			args := []string{"-dir", p}
+			rssFile := filepath.Join(base, "peak-rss")
+			args := []string{"-dir", p, "-rss", rssFile}
 			if df != "" {
 				args = append(args, "-dockerfile", df)
 			}
@@ -302,9 +309,13 @@ func TestHostileInputs(t *testing.T) {
 			require.NoError(t, ctx.Err(), "the run ended before the deadline")
 			require.NoError(t, err, "child failed; stderr:\n%s", truncate(stderr.String()))
 
-			ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-			require.True(t, ok)
-			rss := ru.Maxrss * 1024 // KB on Linux
+			// The child reports its own peak (VmHWM): rusage's Maxrss
+			// would include this race-enabled parent's high-water mark,
+			// which Linux carries across fork and exec.
+			raw, err := os.ReadFile(rssFile)
+			require.NoError(t, err, "the child wrote its peak RSS")
+			rss, err := strconv.ParseInt(string(raw), 10, 64)
+			require.NoError(t, err)
 			assert.Less(t, rss, int64(maxRSS), "peak RSS %d MB", rss>>20)
 			t.Logf("peak RSS %d MB", rss>>20)
 

@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/goleak"
@@ -30,6 +32,7 @@ func main() {
 	dir := flag.String("dir", "", "the project directory (compose file and build contexts)")
 	dockerfile := flag.String("dockerfile", "", "a Dockerfile to check besides the compose file's builds")
 	timeout := flag.Duration("timeout", 20*time.Second, "per-check timeout")
+	rssFile := flag.String("rss", "", "write the process's peak RSS in bytes (VmHWM) to this file before exiting")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "hostilechild: -dir is required")
@@ -70,4 +73,32 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hostilechild: goroutines left running:", err)
 		os.Exit(3)
 	}
+	if *rssFile != "" {
+		if err := writePeakRSS(*rssFile); err != nil {
+			fmt.Fprintln(os.Stderr, "hostilechild:", err)
+			os.Exit(2)
+		}
+	}
+}
+
+// writePeakRSS writes VmHWM, the peak resident set of this process's own
+// address space, in bytes. getrusage's ru_maxrss is not used: Linux
+// carries the parent's high-water mark into it across the fork and exec
+// that started this process, so a large parent (a race-enabled test
+// binary) would be measured instead.
+func writePeakRSS(path string) error {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return fmt.Errorf("peak RSS: %w", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return fmt.Errorf("peak RSS: %w", err)
+			}
+			return os.WriteFile(path, []byte(strconv.FormatInt(kb*1024, 10)), 0o644)
+		}
+	}
+	return fmt.Errorf("peak RSS: no VmHWM in /proc/self/status")
 }
