@@ -294,7 +294,8 @@ type identity struct{ id, target string }
 func (r *Runner) plan(checks []Check, now time.Time) ([]Outcome, error) {
 	var errs []error
 	outcomes := make([]Outcome, len(checks))
-	seen := make(map[identity]int, len(checks))
+	seen := make(map[string]int, len(checks)) // ID → its first valid check
+	var pairs map[identity]int
 	bad := metas(checks, outcomes)
 	for i := range checks {
 		if bad[i] != nil {
@@ -306,12 +307,25 @@ func (r *Runner) plan(checks []Check, now time.Time) ([]Outcome, error) {
 			errs = append(errs, fmt.Errorf("check %d: %w", i, err))
 			continue
 		}
-		k := identity{m.ID, m.Target}
-		if j, dup := seen[k]; dup {
-			errs = append(errs, fmt.Errorf("checks %d and %d are both %q", j, i, m.Name()))
-			continue
+		// Most IDs appear once: a map by ID finds them; only an ID that
+		// repeats (one rule, several targets) needs the (ID, Target) map.
+		if j, again := seen[m.ID]; again {
+			if pairs == nil {
+				pairs = make(map[identity]int)
+			}
+			first := identity{outcomes[j].Meta.ID, outcomes[j].Meta.Target}
+			if _, ok := pairs[first]; !ok {
+				pairs[first] = j
+			}
+			k := identity{m.ID, m.Target}
+			if d, dup := pairs[k]; dup {
+				errs = append(errs, fmt.Errorf("checks %d and %d are both %q", d, i, m.Name()))
+				continue
+			}
+			pairs[k] = i
+		} else {
+			seen[m.ID] = i
 		}
-		seen[k] = i
 		for _, ov := range r.Overrides {
 			if ov.matches(*m) {
 				m.Severity = ov.Severity
@@ -771,7 +785,13 @@ func (s *supervisor) add(j int, timeout time.Duration) {
 		qi = free
 		s.queues[qi].timeout = timeout
 	default:
-		s.queues = append(s.queues, dueQueue{timeout: timeout})
+		// The first queue usually holds every check of the run (one
+		// timeout for all): size it once. Others start small.
+		var js []int
+		if len(s.queues) == 0 {
+			js = make([]int, 0, len(s.x.outcomes))
+		}
+		s.queues = append(s.queues, dueQueue{timeout: timeout, js: js})
 		qi = len(s.queues) - 1
 	}
 	q := &s.queues[qi]
