@@ -41,6 +41,8 @@ func Markdown(w io.Writer, r *check.Report, opts Options) error {
 		return nilReport("markdown")
 	}
 	s := summarize(r)
+	outcomes := ordered(r, opts)
+	sh := findSharedErrors(outcomes)
 	var blocks []mdBlock
 	add := func(text string, checks int) { blocks = append(blocks, mdBlock{text, checks}) }
 
@@ -49,7 +51,7 @@ func Markdown(w io.Writer, r *check.Report, opts Options) error {
 		var b strings.Builder
 		b.WriteString("\n**Failing, most severe first:**\n\n")
 		for _, o := range s.failing[:min(len(s.failing), summaryWorst)] {
-			b.WriteString("- " + mdCheckLine(o) + "\n")
+			b.WriteString("- " + mdCheckLine(sh.brief(o)) + "\n")
 		}
 		if more := len(s.failing) - summaryWorst; more > 0 {
 			fmt.Fprintf(&b, "- … and %d more\n", more)
@@ -57,9 +59,10 @@ func Markdown(w io.Writer, r *check.Report, opts Options) error {
 		add(b.String(), 0)
 	}
 
+	mdShared(add, sh, opts)
 	root := &mdNode{}
-	for _, o := range ordered(r, opts) {
-		root.add(o)
+	for _, o := range outcomes {
+		root.add(sh.brief(o))
 	}
 	for _, n := range root.children {
 		n.render(add, opts, 0)
@@ -384,4 +387,35 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(string(r)) + s[n:]
+}
+
+// mdShared lists each error that stopped several checks once: its target
+// and cause, the findings and stack of the first check, and the IDs of
+// the checks it stopped.
+func mdShared(add func(string, int), sh *sharedErrors, opts Options) {
+	if len(sh.groups) == 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("\n**Errors that stopped several checks:**\n\n")
+	for _, g := range sh.groups {
+		b.WriteString("- **error** " + codeSpan(g.target) + ": " + mdText(g.cause) + "\n")
+		sub := func(s string) { b.WriteString("  - " + s + "\n") }
+		fl := listFindings(g.first.Result.Findings, opts.maxFindings())
+		for _, fg := range fl.groups {
+			sub(mdLeading(fl.line(fg, mdFindingStyle)))
+		}
+		if fl.more > 0 {
+			sub(moreText(fl.more))
+		}
+		if st := panicStack(g.first.Result); st != "" {
+			sub("<details><summary>Stack</summary>\n\n" + codeBlock(neutralize(st), "    ") + "\n    </details>")
+		}
+		ids := make([]string, 0, len(g.outcomes))
+		for _, id := range g.ids() {
+			ids = append(ids, codeSpan(id))
+		}
+		sub("Stopped " + plural(len(g.outcomes), "check", "checks") + ": " + strings.Join(ids, ", "))
+	}
+	add(b.String(), 0)
 }

@@ -562,3 +562,100 @@ func write(w io.Writer, format string, p []byte) error {
 func nilReport(format string) error {
 	return fmt.Errorf("report: %s: nil report", format)
 }
+
+// A sharedError is one error that stopped several checks of one target,
+// such as a compose project that failed to load: the reports show its
+// cause once, above the checks it stopped, instead of under each.
+type sharedError struct {
+	target   string
+	cause    string
+	first    check.Outcome   // the first outcome in report order, whose findings and stack are shown
+	outcomes []check.Outcome // in report order
+}
+
+// sharedCause is the text by which Error outcomes are grouped: the
+// error, or the message when there is none.
+func sharedCause(o check.Outcome) string {
+	if o.Result.Err != nil {
+		if s := o.Result.Err.Error(); s != "" {
+			return s
+		}
+	}
+	return o.Result.Message
+}
+
+// sharedErrors are the errors of a report that stopped several checks.
+type sharedErrors struct {
+	groups []*sharedError
+	of     map[[2]string]*sharedError
+}
+
+// findSharedErrors finds the Error outcomes that share their target and
+// cause with another, in the order of outcomes. An abandoned check is
+// never grouped: its own deadline stopped it.
+func findSharedErrors(outcomes []check.Outcome) *sharedErrors {
+	sh := &sharedErrors{of: map[[2]string]*sharedError{}}
+	all := map[[2]string]*sharedError{}
+	var order [][2]string
+	for _, o := range outcomes {
+		if !isError(o) || o.Abandoned {
+			continue
+		}
+		cause := sharedCause(o)
+		if cause == "" {
+			continue
+		}
+		k := [2]string{o.Meta.Target, cause}
+		g := all[k]
+		if g == nil {
+			g = &sharedError{target: o.Meta.Target, cause: cause, first: o}
+			all[k] = g
+			order = append(order, k)
+		}
+		g.outcomes = append(g.outcomes, o)
+	}
+	for _, k := range order {
+		if g := all[k]; len(g.outcomes) > 1 {
+			sh.groups = append(sh.groups, g)
+			sh.of[k] = g
+		}
+	}
+	return sh
+}
+
+// group returns the shared error o belongs to, or nil.
+func (sh *sharedErrors) group(o check.Outcome) *sharedError {
+	if sh == nil || len(sh.of) == 0 || !isError(o) || o.Abandoned {
+		return nil
+	}
+	return sh.of[[2]string{o.Meta.Target, sharedCause(o)}]
+}
+
+// brief returns o as shown under its section when its error is shared:
+// the message points at the shared error, whose cause, findings and
+// stack are shown once.
+func (sh *sharedErrors) brief(o check.Outcome) check.Outcome {
+	g := sh.group(o)
+	if g == nil {
+		return o
+	}
+	o.Result.Message = "could not decide: " + sharedRef(g)
+	o.Result.Findings = nil
+	o.Result.Err = nil
+	return o
+}
+
+// sharedRef names a shared error briefly: "the error of T shown above
+// (17 checks)".
+func sharedRef(g *sharedError) string {
+	return fmt.Sprintf("the error of %s shown above (%s)", g.target, plural(len(g.outcomes), "check", "checks"))
+}
+
+// ids lists the checks a shared error stopped, by ID.
+func (g *sharedError) ids() []string {
+	ids := make([]string, len(g.outcomes))
+	for i, o := range g.outcomes {
+		ids[i] = o.Meta.ID
+	}
+	return ids
+}

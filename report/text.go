@@ -64,13 +64,16 @@ func Text(w io.Writer, r *check.Report, opts Options) error {
 		t.nameWidth = max(t.nameWidth, min(utf8.RuneCountInString(neutralize(o.Meta.Name())), maxNameWidth))
 	}
 	s := summarize(r)
+	outcomes := ordered(r, opts)
+	t.sh = findSharedErrors(outcomes)
 	t.head(s, r)
-	for _, g := range bySection(ordered(r, opts)) {
+	t.shared()
+	for _, g := range bySection(outcomes) {
 		t.b.WriteByte('\n')
 		t.b.WriteString(t.color(sgrBold, oneLine(neutralize(g.key))))
 		t.b.WriteByte('\n')
 		for _, o := range g.outcomes {
-			t.outcome(o)
+			t.outcome(t.sh.brief(o))
 		}
 	}
 	t.tail(s, r)
@@ -86,6 +89,33 @@ type textWriter struct {
 	policy    check.Policy
 	b         strings.Builder
 	nameWidth int
+	sh        *sharedErrors
+}
+
+// shared writes each error that stopped several checks once: its target
+// and cause, the findings and stack of the first check, and the IDs of
+// the checks it stopped.
+func (t *textWriter) shared() {
+	if len(t.sh.groups) == 0 {
+		return
+	}
+	t.b.WriteString("\n" + t.color(sgrBold, "Errors that stopped several checks") + "\n")
+	for _, g := range t.sh.groups {
+		t.lines(textSubIndent, textIndent+t.color(sgrError, "E")+" "+neutralize(g.target+": "+g.cause))
+		fl := listFindings(g.first.Result.Findings, t.opts.maxFindings())
+		for _, fg := range fl.groups {
+			t.item("- " + neutralize(fl.line(fg, textFindingStyle)))
+		}
+		if fl.more > 0 {
+			t.item("- " + moreText(fl.more))
+		}
+		if st := panicStack(g.first.Result); st != "" {
+			t.item("stack:")
+			t.b.WriteString(textSubIndent + "  ")
+			t.lines(textSubIndent+"  ", neutralize(st))
+		}
+		t.item(neutralize("stopped " + plural(len(g.outcomes), "check", "checks") + ": " + strings.Join(g.ids(), ", ")))
+	}
 }
 
 const (
@@ -162,7 +192,7 @@ func (t *textWriter) head(s summary, r *check.Report) {
 	}
 	t.b.WriteString("Failing, most severe first:\n")
 	for _, o := range s.failing[:min(len(s.failing), summaryWorst)] {
-		t.b.WriteString(t.checkLine(o, false))
+		t.b.WriteString(t.checkLine(t.sh.brief(o), false))
 		t.b.WriteByte('\n')
 	}
 	if more := len(s.failing) - summaryWorst; more > 0 {

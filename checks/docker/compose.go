@@ -59,10 +59,23 @@ type ComposeOptions struct {
 	// variables (over .env, under Env). Off by default, so that a check
 	// gives the same answer on every machine.
 	UseProcessEnv bool
-	// Profiles are the active profiles; services with a profile not in
-	// this list are not checked, as docker compose does not start them.
-	// "*" activates every profile.
+	// Profiles are the active profiles, as `docker compose --profile`
+	// names them ("*" activates every profile). Empty, and with
+	// ActiveProfilesOnly off, every service of every profile is checked,
+	// so that a pull request cannot hide a service behind a profile; a
+	// finding about a service that starts only under a profile says so
+	// in its Location.Resource: `service "debug" (profile debug)`.
+	// Setting Profiles narrows the checked services to those docker
+	// compose would start with these profiles, as ActiveProfilesOnly
+	// does.
 	Profiles []string
+	// ActiveProfilesOnly checks only the services `docker compose up`
+	// would start: those without a profile, and those with a profile in
+	// Profiles or, when Profiles is empty, in COMPOSE_PROFILES (read from
+	// Env, the project's .env, and the process environment only when
+	// UseProcessEnv is set). Every check's message then says how many
+	// services it skipped and under which profiles.
+	ActiveProfilesOnly bool
 	// MaxFileSize bounds each file read (compose files, .env, included
 	// and extended files, env_file files): 0 means
 	// DefaultComposeMaxFileSize.
@@ -206,6 +219,12 @@ type composeModel struct {
 	secrets []string        // secret values of the files and .env, redacted from messages
 	fp      *secret.Fingerprinter
 	root    string // the directory named files are confined to
+
+	profiled map[string][]string // services that start only under a profile: their profiles
+	skipped  []string            // services not checked: their profiles are not active, sorted
+	narrowed bool                // only the services of the active profiles are checked
+
+	envFileValues map[string][]string // the values of each checked service's env_file files
 
 	refsOnce sync.Once
 	refs     []composeVarRef // variable references, computed on first use
@@ -468,9 +487,10 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 			details.Environment[k] = ""
 		}
 	}
+	profiles, narrowed := p.activeProfiles(env)
 	project, err := composeLoadProject(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(name, false)
-		o.Profiles = p.opts.Profiles
+		o.Profiles = profiles
 		// Environment is judged from the YAML as written; env_file and
 		// label_file contents are not needed and may be absent here.
 		o.SkipResolveEnvironment = true
@@ -493,7 +513,7 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 		return nil, &ComposeError{File: files[0].display, Err: expansion.exceeded}
 	}
 	if err != nil {
-		return nil, composeRedact(fp, ix.locateError(err), secrets)
+		return nil, composeRedact(fp, ix.blameUnset(ix.locateError(err), env), secrets)
 	}
 	notes = append(notes, ix.includedVersionNotes()...)
 	for _, b := range bools {
@@ -501,6 +521,10 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 	}
 	m = &composeModel{project: project, ix: ix, env: env, unset: unset, notes: notes, secrets: secrets, root: gr.Root(), fp: fp}
 	m.names = slices.Sorted(maps.Keys(project.Services))
+	m.profiled, m.skipped, m.narrowed = composeProfiled(project), slices.Sorted(maps.Keys(project.DisabledServices)), narrowed
+	if err := m.checkEnvFiles(gr); err != nil {
+		return nil, composeRedact(fp, err, secrets)
+	}
 	m.awaited = map[string]bool{}
 	for _, s := range project.Services {
 		for dep, cfg := range s.DependsOn {

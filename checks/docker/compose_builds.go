@@ -102,6 +102,7 @@ func (p *ComposeProject) Builds(ctx context.Context) ([]*DockerfileSource, error
 			BuildArgs:  b.args,
 		})
 		src.services = b.services
+		src.compose = composeBuildFacts(cm, b.services, b.ctxDir)
 		// The compose file named the Dockerfile and the context: both are
 		// confined to the project root, and a path outside it (dockerfile:
 		// /etc/hostname, context: ../..) loads to an Error naming the rule.

@@ -5,14 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
-	"github.com/distribution/reference"
 	"gopkg.in/yaml.v3"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -40,12 +39,17 @@ type ComposeChecksOptions struct {
 	Restart      RestartPolicyOptions
 	Databases    DatabaseOptions
 	Capabilities CapabilitiesOptions
+	HostPaths    HostPathsOptions
+	Devices      HostDevicesOptions
+	Secrets      SecretStrengthOptions
 }
 
 // ComposeChecks returns every compose check over p, in checklist order.
 func ComposeChecks(p *ComposeProject, opts ComposeChecksOptions) []check.Check {
 	return []check.Check{
 		ImagePinned(p, opts.Image),
+		ImageMajorOnly(p, opts.Image),
+		BuildPullPolicy(p, BuildPullPolicyOptions{}),
 		HealthChecked(p, opts.Health),
 		MemoryLimited(p),
 		CPULimited(p),
@@ -53,12 +57,21 @@ func ComposeChecks(p *ComposeProject, opts ComposeChecksOptions) []check.Check {
 		RestartPolicy(p, opts.Restart),
 		DatabasePortsPrivate(p, opts.Databases),
 		DatabaseNetworkPrivate(p, opts.Databases),
+		DatabaseAuth(p, opts.Databases),
 		ComposeSecrets(p),
+		ComposeSecretStrength(p, opts.Secrets),
 		NotPrivileged(p),
 		NoDockerSocket(p),
 		NoHostNamespaces(p),
+		NonRootUser(p, NonRootUserOptions{}),
+		Confined(p, ConfinementOptions{}),
+		NoSensitiveDevices(p, opts.Devices),
+		NoSensitiveHostPaths(p, opts.HostPaths),
+		SensitiveHostPathsReadOnly(p, opts.HostPaths),
+		PrivateMountPropagation(p, MountPropagationOptions{}),
 		NoNewPrivileges(p),
 		NoDangerousCapabilities(p, opts.Capabilities),
+		CapDropAll(p, CapDropOptions{}),
 		ReadOnlyRootFS(p),
 		LogRotation(p),
 		VariablesSet(p),
@@ -78,9 +91,9 @@ func composeCheck(p *ComposeProject, m check.Meta, judge func(ctx context.Contex
 			return check.Error(fmt.Errorf("docker: compose: %w", err))
 		}
 		if len(cm.names) == 0 {
-			return check.Skip("no active service in the compose project")
+			return cm.coverage(check.Skip("no active service in the compose project"))
 		}
-		return judge(ctx, cm)
+		return cm.coverage(judge(ctx, cm))
 	})
 }
 
@@ -256,90 +269,272 @@ func composeVerdict(f *composeFindings, status check.Status, pass string, total 
 	return check.Fail(msg, fs...)
 }
 
-// ----- docker.image.pinned -----
+// ----- docker.image.pinned, docker.compose.image-major-only -----
 
-// ImagePinnedOptions configures [ImagePinned].
+// ImagePinnedOptions configures [ImagePinned] and [ImageMajorOnly]. Both
+// read images with the same rule as the Dockerfile checks (see
+// BasePinnedOptions).
 type ImagePinnedOptions struct {
-	// RequireDigest requires every image to be pinned by digest
+	// RequireDigest requires every pulled image to be pinned by digest
 	// (app@sha256:…), not only by a version tag.
 	RequireDigest bool
-	// FloatingTags are tags that move, compared without case; nil means
-	// latest, stable, edge, nightly, dev, develop, main, master, beta,
-	// canary, lts, current, rolling, snapshot and unstable.
+	// FloatingTags are the channel tags that move, compared without case;
+	// nil means latest, lts, stable, edge, current, rolling, nightly,
+	// release, mainline, alpha, beta, canary, dev, develop, devel, main,
+	// master, next, preview, snapshot, unstable, test, testing,
+	// experimental and insider, and then a distribution or variant word
+	// alone (alpine, slim, bookworm, jammy...) floats too. Compounds of
+	// these words with no version (lts-alpine, stable-slim) float.
 	FloatingTags []string
 }
 
-// composeFloatingTags is the default list of tags that move.
-var composeFloatingTags = [...]string{"latest", "stable", "edge", "nightly", "dev", "develop", "main", "master", "beta", "canary", "lts", "current", "rolling", "snapshot", "unstable"}
+func (o ImagePinnedOptions) rule() imageRefOptions {
+	return imageRefOptions{requireDigest: o.RequireDigest, channels: o.FloatingTags}
+}
 
-// ImagePinned checks that every service's image, after interpolation, names
-// a version tag (or a digest): an untagged image means :latest, and
-// app:${TAG:-latest} deploys latest when TAG is unset. Services that only
-// build (build: without image:) are skipped; scratch is exempt.
-func ImagePinned(p *ComposeProject, opts ImagePinnedOptions) check.Check {
-	floating := opts.FloatingTags
-	if floating == nil {
-		floating = composeFloatingTags[:]
+// composeImageState says how a service's image is judged.
+type composeImageState int
+
+const (
+	composeImageNone      composeImageState = iota // no image (build only) or scratch
+	composeImageBuilt                              // build: with pull_policy build or never: never pulled
+	composeImageBuildPull                          // build: beside image: with a pull policy that pulls first
+	composeImageUnknown                            // a variable with no value leaves the reference incomplete
+	composeImagePulled                             // pulled by name: judged by the image rule
+)
+
+// composeImage is one service's image and how it is judged.
+type composeImage struct {
+	service string
+	image   string // interpolated
+	raw     string // as written, when found
+	state   composeImageState
+	unset   []string // variables of raw with no value
+	ref     imageRef
+}
+
+// images judges the image of every active service with the image rule.
+func (m *composeModel) images(opts imageRefOptions) []composeImage {
+	out := make([]composeImage, 0, len(m.names))
+	for _, name := range m.names {
+		s := m.service(name)
+		ci := composeImage{service: name, image: s.Image}
+		ci.raw, _ = m.rawValue(name, "image")
+		ci.unset = m.unsetVars(ci.raw)
+		pp := strings.ToLower(s.PullPolicy)
+		switch {
+		case s.Image == "" && s.Build != nil, s.Image == "scratch":
+			ci.state = composeImageNone
+		case s.Build != nil && (pp == types.PullPolicyBuild || pp == types.PullPolicyNever):
+			ci.state = composeImageBuilt
+		case s.Build != nil && (pp == "" || pp == types.PullPolicyMissing || pp == types.PullPolicyIfNotPresent):
+			ci.state = composeImageBuildPull
+		default:
+			ci.ref = judgeImageRef(s.Image, opts)
+			ci.state = composeImagePulled
+			if len(ci.unset) > 0 && (ci.ref.kind == imageRefInvalid || ci.ref.kind == imageRefUntagged || s.Image == "") {
+				ci.state = composeImageUnknown
+			}
+		}
+		out = append(out, ci)
 	}
+	return out
+}
+
+// composeImageNotes is the part of a message that says which images were
+// not judged by the tag rule, and why: "; 2 built here (pull_policy build),
+// judged by their Dockerfile; not judged: service "app" (TAG is not set)".
+func composeImageNotes(images []composeImage) string {
+	built, buildPull := 0, 0
+	var unknown []string
+	for _, ci := range images {
+		switch ci.state {
+		case composeImageBuilt:
+			built++
+		case composeImageBuildPull:
+			buildPull++
+		case composeImageUnknown:
+			unknown = append(unknown, fmt.Sprintf("service %q (%s %s not set)", ci.service, strings.Join(ci.unset, ", "), composeIsAre(len(ci.unset))))
+		}
+	}
+	var notes []string
+	if built > 0 {
+		notes = append(notes, composeCount(built, "image")+" built here and never pulled (pull_policy build or never), judged by their Dockerfile's base images")
+	}
+	if buildPull > 0 {
+		notes = append(notes, composeCount(buildPull, "image")+" built here, whose tag is not a pin (see docker.compose.build-pull-policy)")
+	}
+	if len(unknown) > 0 {
+		notes = append(notes, "not known until the deploy sets a variable: "+strings.Join(unknown, ", "))
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(notes, "; ")
+}
+
+func composeIsAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// ImagePinned checks that every image compose pulls names a version tag (or
+// a digest), by the same rule as [DockerfileBasePinned]: an untagged image
+// means :latest, a channel tag (latest, lts, stable, edge, release,
+// mainline, alpha...) or a distribution word alone or compounded (alpine,
+// bookworm, lts-alpine) moves, and app:${TAG:-latest} deploys latest when
+// TAG is unset. A major-only tag (22-alpine, 16) passes here and is
+// reported by [ImageMajorOnly]. Not judged, and said so in the message:
+// services that only build, scratch, images this file builds (with
+// pull_policy build or never they are never pulled; without one, see
+// [BuildPullPolicy]), and a reference that a variable with no value
+// leaves incomplete (app:${TAG}): the deploy decides, and
+// docker.compose.variables reports the blank.
+func ImagePinned(p *ComposeProject, opts ImagePinnedOptions) check.Check {
 	m := dockerMeta("compose", "docker.image.pinned", "Compose images are pinned to a version or digest",
 		sectionInfra, itemImages, check.SeverityMedium,
 		"Pin every image to a version tag (postgres:16.4) or, better, a digest (postgres@sha256:…); give variables used in tags a pinned default (${TAG:-1.4.2}) or require them (${TAG:?set TAG}).",
 		[]string{"reliability", "supply-chain"},
+		"CIS Docker Benchmark 4.2", "hadolint DL3006/DL3007 (Dockerfile twins)", "Trivy DS-0001 (Dockerfile twin)",
 		"DCLint service-image-require-explicit-tag", "Polaris tagNotSpecified", "KICS: no compose rule (gap)")
 	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
 		f := &composeFindings{m: cm}
+		images := cm.images(opts.rule())
 		checked := 0
-		for _, name := range cm.names {
-			s := cm.service(name)
-			if s.Image == "" || s.Image == "scratch" {
+		for _, ci := range images {
+			if ci.state != composeImagePulled {
 				continue
 			}
 			checked++
-			problem, expected := composeImageProblem(s.Image, opts.RequireDigest, floating)
+			problem := ci.ref.problem()
 			if problem == "" {
 				continue
 			}
-			msg := problem
-			if raw, ok := cm.rawValue(name, "image"); ok && raw != s.Image {
-				msg += fmt.Sprintf(" (written %q", raw) + cm.unsetNote(raw) + ")"
+			msg := fmt.Sprintf("image %q %s", ci.image, problem)
+			if ci.raw != "" && ci.raw != ci.image {
+				msg += fmt.Sprintf(" (written %q", ci.raw) + cm.unsetNote(ci.raw) + ")"
 			}
-			f.add(cm.at(name, composeKey("image")), name, msg, expected, s.Image)
+			f.add(cm.at(ci.service, composeKey("image")), ci.service, msg, ci.ref.expected(opts.RequireDigest), ci.image)
 		}
+		notes := composeImageNotes(images)
 		if checked == 0 {
-			return check.Skip("no service names an image (build-only services are judged by their Dockerfile)")
+			return check.Skip("no image is pulled by name" + notes + " (build-only services are judged by their Dockerfile)")
 		}
 		what := "pinned to a version"
 		if opts.RequireDigest {
 			what = "pinned by digest"
 		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("every image %s (%s)", what, composeCount(checked, "image")), checked, "image", "unpinned image")
+		r := composeVerdict(f, check.StatusFail, fmt.Sprintf("every pulled image %s (%s)", what, composeCount(checked, "image")), checked, "pulled image", "unpinned image")
+		r.Message += notes
+		return r
 	})
 }
 
-// composeImageProblem says what is wrong with image, and what a pinned
-// reference looks like; "" when it is pinned.
-func composeImageProblem(image string, requireDigest bool, floating []string) (problem, expected string) {
-	named, err := reference.ParseNormalizedNamed(image)
-	if err != nil {
-		return fmt.Sprintf("image %q is not a valid reference: %v", image, err), "a reference such as app:1.4.2"
+// ImageMajorOnly checks that no image compose pulls is pinned to a major
+// version only (node:22-alpine, postgres:16): such a tag moves to every
+// minor release, so two deploys of the same file may run different code.
+// It warns; the tag rule is [ImagePinned]'s, which reports untagged and
+// floating images. With RequireDigest it skips: ImagePinned asks for a
+// digest already.
+func ImageMajorOnly(p *ComposeProject, opts ImagePinnedOptions) check.Check {
+	m := dockerMeta("compose", "docker.compose.image-major-only", "Compose images are pinned past the major version",
+		sectionInfra, itemImages, check.SeverityLow,
+		"Pin a minor or patch release (node:22.11-alpine, postgres:16.4) or a digest, and let a bot (Renovate, Dependabot) propose updates.",
+		[]string{"reliability", "supply-chain"},
+		"CIS Docker Benchmark 4.2 (partial)", "DCLint service-image-require-explicit-tag (partial)")
+	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
+		if opts.RequireDigest {
+			return check.Skip("RequireDigest is set: docker.image.pinned asks for a digest")
+		}
+		f := &composeFindings{m: cm}
+		checked := 0
+		for _, ci := range cm.images(opts.rule()) {
+			if ci.state != composeImagePulled {
+				continue
+			}
+			checked++
+			if ci.ref.kind != imageRefMajorOnly {
+				continue
+			}
+			f.add(cm.at(ci.service, composeKey("image")), ci.service,
+				fmt.Sprintf("image %q is pinned to a major version only: :%s moves to each new minor release", ci.image, ci.ref.tag),
+				ci.ref.expected(false), ci.image)
+		}
+		if checked == 0 {
+			return check.Skip("no image is pulled by name")
+		}
+		return composeVerdict(f, check.StatusWarn, fmt.Sprintf("no pulled image is pinned to a major version only (%s)", composeCount(checked, "image")), checked, "pulled image", "major-only tag")
+	})
+}
+
+// BuildPullPolicyOptions configures [BuildPullPolicy]; it has no field yet.
+type BuildPullPolicyOptions struct{}
+
+// BuildPullPolicy checks that a service that both builds (build:) and names
+// its image (image:) says pull_policy: build (or never). Without it,
+// compose pulls the name first and builds only when the pull fails, so an
+// image of the same name in a registry (yours from CI, or someone else's
+// on Docker Hub) runs instead of what the file builds; with always,
+// refresh or a period, it is pulled over the build. It warns.
+func BuildPullPolicy(p *ComposeProject, _ BuildPullPolicyOptions) check.Check {
+	m := dockerMeta("compose", "docker.compose.build-pull-policy", "Compose services that build their image do not pull it",
+		sectionInfra, itemImages, check.SeverityLow,
+		"Add pull_policy: build to every service with both build: and image:, so that compose builds the image instead of pulling whatever carries that name.",
+		[]string{"reliability", "supply-chain"},
+		"Compose specification pull_policy", "KICS: no rule (gap)")
+	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
+		f := &composeFindings{m: cm}
+		checked := 0
+		for _, name := range cm.names {
+			s := cm.service(name)
+			if s.Build == nil || s.Image == "" {
+				continue
+			}
+			checked++
+			pp := strings.ToLower(s.PullPolicy)
+			switch pp {
+			case types.PullPolicyBuild, types.PullPolicyNever:
+				continue
+			case "", types.PullPolicyMissing, types.PullPolicyIfNotPresent:
+				f.add(cm.at(name, composeFirst(composeKey("pull_policy"), composeKey("image"))), name,
+					fmt.Sprintf("builds its image but names it %q with no pull_policy: compose pulls that name first and builds only if the pull fails", s.Image),
+					"pull_policy: build", composePullPolicyShown(pp))
+			default:
+				f.add(cm.at(name, composeKey("pull_policy")), name,
+					fmt.Sprintf("builds its image but pull_policy %s pulls %q over the build", pp, s.Image),
+					"pull_policy: build", "pull_policy "+pp)
+			}
+		}
+		if checked == 0 {
+			return check.Skip("no service both builds and names its image")
+		}
+		return composeVerdict(f, check.StatusWarn, fmt.Sprintf("every service that builds and names its image has pull_policy build or never (%s)", composeCount(checked, "service")), checked, "service that builds", "pulls before building")
+	})
+}
+
+func composePullPolicyShown(pp string) string {
+	if pp == "" {
+		return "no pull_policy (missing)"
 	}
-	name := reference.FamiliarName(named)
-	_, digested := named.(reference.Digested)
-	tagged, hasTag := named.(reference.Tagged)
-	switch {
-	case digested:
-		return "", ""
-	case requireDigest:
-		return fmt.Sprintf("image %q is not pinned by digest", image), name + "@sha256:<digest>"
-	case !hasTag:
-		return fmt.Sprintf("image %q has no tag, which means :latest", image), name + ":<version>"
+	return "pull_policy " + pp
+}
+
+// unsetVars returns the variables of raw that are not set, sorted.
+func (m *composeModel) unsetVars(raw string) []string {
+	if !strings.Contains(raw, "$") {
+		return nil
 	}
-	for _, t := range floating {
-		if strings.EqualFold(tagged.Tag(), t) {
-			return fmt.Sprintf("image %q uses the floating tag :%s", image, tagged.Tag()), name + ":<version>"
+	vars := template.ExtractVariables(map[string]any{"v": raw}, template.DefaultPattern)
+	var unset []string
+	for name, v := range vars {
+		if _, ok := m.env[name]; !ok && v.DefaultValue == "" && !v.Required {
+			unset = append(unset, name)
 		}
 	}
-	return "", ""
+	slices.Sort(unset)
+	return unset
 }
 
 // unsetNote names the variables of raw that are not set: "; TAG is not set".
@@ -355,11 +550,7 @@ func (m *composeModel) unsetNote(raw string) string {
 		return ""
 	}
 	slices.Sort(unset)
-	verb := " is"
-	if len(unset) > 1 {
-		verb = " are"
-	}
-	return "; " + strings.Join(unset, ", ") + verb + " not set"
+	return "; " + strings.Join(unset, ", ") + " " + composeIsAre(len(unset)) + " not set"
 }
 
 // ----- docker.compose.healthcheck -----
@@ -371,30 +562,48 @@ type HealthCheckedOptions struct {
 	// another service awaits with condition service_completed_successfully
 	// is recognised without being listed.
 	OneShot []string
+	// ImagesWithHealthcheck are more images known to declare a
+	// HEALTHCHECK of their own, as path.Match patterns over the image
+	// name ("registry.acme.io/team/*"), added to the built-in list
+	// (see composeImagesWithHealthcheck).
+	ImagesWithHealthcheck []string
 }
 
-// Docker's healthcheck defaults.
-const (
-	composeDefaultInterval = 30 * time.Second
-	composeDefaultTimeout  = 30 * time.Second
-	composeDefaultRetries  = 3
-)
+// composeImagesWithHealthcheck are images whose published Dockerfile
+// declares a HEALTHCHECK, matched by name (any tag). Docker's official
+// images (postgres, redis, nginx...) declare none.
+var composeImagesWithHealthcheck = [...]string{
+	"containrrr/watchtower",
+	"vaultwarden/server",
+	"louislam/uptime-kuma",
+	"jc21/nginx-proxy-manager",
+	"pihole/pihole",
+	"jellyfin/jellyfin",
+	"ghcr.io/immich-app/immich-server",
+	"ghcr.io/goauthentik/server",
+	"ghcr.io/paperless-ngx/paperless-ngx",
+}
 
-// HealthChecked checks that every long-running service declares a
-// healthcheck that is not disabled, with a timeout no longer than its
-// interval and at least one retry (Docker's defaults applied first). A
-// service with build: whose Dockerfile has a HEALTHCHECK counts as checked;
-// for an image pulled by name the check cannot know what the image bakes
-// in, so it asks for the healthcheck in compose.
+// HealthChecked checks that every long-running service has a healthcheck
+// that can work. Broken: disable: true or test: ["NONE"]. Missing: no
+// healthcheck (or one with an empty test, which inherits the image's) and
+// no HEALTHCHECK in the image: a built image's Dockerfile is read; a
+// pulled image passes when it is known to declare one (a small built-in
+// list, extended by ImagesWithHealthcheck), and otherwise the files cannot
+// tell, so it asks for the healthcheck in compose. Timing is not judged:
+// Docker starts the next probe only when the previous one ends, and uses 3
+// when retries is 0 or less.
 func HealthChecked(p *ComposeProject, opts HealthCheckedOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.healthcheck", "Long-running compose services declare a healthcheck",
 		sectionInfra, itemHealth, check.SeverityMedium,
-		"Add a healthcheck (test, interval, timeout, retries) to every long-running service, or a HEALTHCHECK to the Dockerfile of a built one; keep timeout at or below interval, and let dependants wait with condition: service_healthy.",
+		"Add a healthcheck (test, interval, timeout, retries) to every long-running service, or a HEALTHCHECK to the Dockerfile of a built one, and let dependants wait with condition: service_healthy.",
 		[]string{"reliability"},
-		"CIS Docker Benchmark 4.6", "CIS Docker Benchmark 5.27", "KICS Healthcheck Not Set (698ed579)")
+		"CIS Docker Benchmark 4.6", "CIS Docker Benchmark 5.27", "Trivy DS-0026 (Dockerfile twin)", "KICS Healthcheck Not Set (698ed579)")
+	known := append(slices.Clone(composeImagesWithHealthcheck[:]), opts.ImagesWithHealthcheck...)
 	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
 		f := &composeFindings{m: cm}
 		checked := 0
+		var fromImage []string
 		dockerfiles := map[string]bool{}
 		for _, name := range cm.names {
 			if err := ctx.Err(); err != nil {
@@ -411,39 +620,43 @@ func HealthChecked(p *ComposeProject, opts HealthCheckedOptions) check.Check {
 					name, "healthcheck is disabled", "a healthcheck test such as [\"CMD\", \"curl\", \"-f\", \"http://localhost/health\"]", "disabled")
 				continue
 			}
-			if hc == nil || len(hc.Test) == 0 {
-				if ok, why := cm.dockerfileHealth(ctx, s, dockerfiles); !ok {
-					f.add(cm.missing(name), name, why, "healthcheck: with test, interval, timeout and retries", "no healthcheck")
-					continue
-				}
-			}
-			if hc == nil {
+			if hc != nil && len(hc.Test) > 0 {
 				continue
 			}
-			interval, timeout := composeDur(hc.Interval, composeDefaultInterval), composeDur(hc.Timeout, composeDefaultTimeout)
-			if timeout > interval {
-				f.add(cm.at(name, composeFirst(composeKey("healthcheck", "timeout"), composeKey("healthcheck", "interval"))), name,
-					fmt.Sprintf("healthcheck timeout %v is longer than its interval %v", timeout, interval),
-					"timeout <= interval", fmt.Sprintf("timeout %v, interval %v", timeout, interval))
+			// No test in compose: the image's HEALTHCHECK applies.
+			if s.Build == nil && imageMatches(s.Image, known) {
+				fromImage = append(fromImage, name)
+				continue
 			}
-			if hc.Retries != nil && *hc.Retries < 1 {
-				f.add(cm.at(name, composeKey("healthcheck", "retries")), name,
-					"healthcheck retries is 0: one failed probe marks it unhealthy with no second chance, or never counts failures",
-					"retries >= 1 (Docker's default is 3)", "retries 0")
+			if ok, why := cm.dockerfileHealth(ctx, s, dockerfiles); !ok {
+				f.add(cm.missing(name), name, why, "healthcheck: with test, interval, timeout and retries", "no healthcheck")
 			}
 		}
 		if checked == 0 {
 			return check.Skip("every service is a one-shot job")
 		}
-		return composeVerdict(f, check.StatusFail, fmt.Sprintf("every long-running service declares a healthcheck (%s)", composeCount(checked, "service")), checked, "long-running service", "no working healthcheck")
+		r := composeVerdict(f, check.StatusFail, fmt.Sprintf("every long-running service declares a healthcheck (%s)", composeCount(checked, "service")), checked, "long-running service", "no working healthcheck")
+		if len(fromImage) > 0 {
+			r.Message += fmt.Sprintf("; from its image's own HEALTHCHECK (an image known to declare one): %s", composeQuoteList(fromImage))
+		}
+		return r
 	})
 }
 
-func composeDur(d *types.Duration, def time.Duration) time.Duration {
-	if d == nil || *d <= 0 {
-		return def
+// composeServiceList says `service "api"` or `services "api", "worker"`.
+func composeServiceList(names []string) string {
+	if len(names) == 1 {
+		return "service " + strconv.Quote(names[0])
 	}
-	return time.Duration(*d)
+	return "services " + composeQuoteList(names)
+}
+
+func composeQuoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // dockerfileHealth reports whether a service without a compose healthcheck
@@ -479,6 +692,42 @@ func (m *composeModel) dockerfileHealth(ctx context.Context, s *types.ServiceCon
 		return true, ""
 	}
 	return false, fmt.Sprintf("no healthcheck in compose nor a HEALTHCHECK in its Dockerfile %s", shown)
+}
+
+// composeDeclaresHealthcheck reports whether a service's compose
+// healthcheck has a test that can run (not disabled, not NONE).
+func composeDeclaresHealthcheck(s *types.ServiceConfig) bool {
+	hc := s.HealthCheck
+	return hc != nil && !hc.Disable && len(hc.Test) > 0 && !strings.EqualFold(hc.Test[0], "NONE")
+}
+
+// composeBuildFacts is what the compose definitions of services say about
+// the Dockerfile they build with context ctxDir (absolute): who declares a
+// healthcheck, and which env_file paths lie inside the context.
+func composeBuildFacts(cm *composeModel, services []string, ctxDir string) *dfComposeFacts {
+	f := &dfComposeFacts{}
+	for _, name := range services {
+		s := cm.service(name)
+		if composeDeclaresHealthcheck(s) {
+			f.health = append(f.health, name)
+		} else {
+			f.noHealth = append(f.noHealth, name)
+		}
+		for _, ef := range s.EnvFiles {
+			p := ef.Path
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(cm.project.WorkingDir, p)
+			}
+			rel, err := filepath.Rel(ctxDir, p)
+			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				continue
+			}
+			if rel = filepath.ToSlash(rel); !slices.Contains(f.envFiles, rel) {
+				f.envFiles = append(f.envFiles, rel)
+			}
+		}
+	}
+	return f
 }
 
 // refused says why the guard would refuse the file abs a compose file

@@ -3,129 +3,15 @@ package docker
 import (
 	"context"
 	"fmt"
-	"maps"
-	"net/url"
 	"path"
 	"slices"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/prodcheck/prodcheck/check"
-	"github.com/prodcheck/prodcheck/internal/secret"
 )
-
-// ----- docker.compose.secrets -----
-
-// composeEnvEntry is an environment: entry of a service as written.
-type composeEnvEntry struct {
-	loc      check.Location
-	raw      string
-	hasValue bool // false: a host passthrough (KEY, or KEY: with no value)
-}
-
-// envEntry finds the environment: entry key of a service in the
-// definition that wins the merge.
-func (m *composeModel) envEntry(service, key string) (composeEnvEntry, bool) {
-	var e composeEnvEntry
-	d, n := m.ix.find(service, func(svc *yaml.Node) *yaml.Node {
-		_, env := composeMapGet(svc, "environment")
-		if env == nil {
-			return nil
-		}
-		switch env.Kind {
-		case yaml.MappingNode:
-			k, v := composeMapGet(env, key)
-			if k == nil {
-				return nil
-			}
-			e.raw, e.hasValue = "", false
-			if !composeIsNull(v) {
-				e.raw, e.hasValue = composeScalar(v)
-			}
-			return k
-		case yaml.SequenceNode:
-			for _, item := range env.Content {
-				s, ok := composeScalar(item)
-				if !ok {
-					continue
-				}
-				if k, v, eq := strings.Cut(s, "="); k == key {
-					e.raw, e.hasValue = v, eq
-					return item
-				}
-			}
-		}
-		return nil
-	})
-	if n == nil {
-		return e, false
-	}
-	e.loc = check.Location{File: d.display, Line: n.Line, Resource: composeResource(service)}
-	return e, true
-}
-
-// composeHasVariable reports whether s refers to a variable.
-func composeHasVariable(s string) bool {
-	return strings.Contains(s, "$") && len(template.ExtractVariables(map[string]any{"v": s}, template.DefaultPattern)) > 0
-}
-
-// composeBlankVariables replaces every variable reference of s by nothing,
-// leaving what is literal.
-func composeBlankVariables(s string) string {
-	out, err := template.SubstituteWithOptions(s, func(string) (string, bool) { return "", true }, template.WithoutLogging)
-	if err != nil {
-		return s
-	}
-	return out
-}
-
-// ComposeSecrets checks that no environment: entry holds a literal secret:
-// a key whose words name one (PASSWORD, SECRET, TOKEN, KEY, ...; not
-// *_FILE, PUBLIC, ...) with a value written in the file, or any URL with a
-// literal password. A ${VAR} reference, a host passthrough (KEY with no
-// value) or secrets: is fine. Values never appear in the result: only the
-// key and a fingerprint.
-func ComposeSecrets(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.compose.secrets", "No literal secrets in compose environment",
-		sectionEnv, itemSecretManager, check.SeverityHigh,
-		"Move the value out of the compose file: reference a variable (${DB_PASSWORD:?}) set by your secret manager, or mount it with secrets: and point the image at the file (POSTGRES_PASSWORD_FILE=/run/secrets/db_password); then rotate the exposed secret.",
-		[]string{"security", "secrets"},
-		"CIS Docker Benchmark 4.10", "Polaris sensitiveContainerEnvVar", "KICS/Trivy: no compose rule (gap)")
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		keys := 0
-		for _, name := range cm.names {
-			s := cm.service(name)
-			for _, key := range slices.Sorted(maps.Keys(s.Environment)) {
-				e, ok := cm.envEntry(name, key)
-				if !ok || !e.hasValue || e.raw == "" {
-					continue
-				}
-				keys++
-				if secret.IsSecretKey(key) && !composeHasVariable(e.raw) && !strings.HasPrefix(e.raw, "/run/secrets/") {
-					value := cm.ix.interpolate(e.raw) // unescapes $$
-					f.add(e.loc, name, fmt.Sprintf("environment %s holds a literal secret", key),
-						"a ${VAR} reference, a host passthrough (- "+key+"), or secrets: with "+key+"_FILE",
-						key+"="+cm.fp.Fingerprint(value))
-					continue
-				}
-				if literal := composeBlankVariables(e.raw); secret.URLHasPassword(literal) {
-					f.add(e.loc, name, fmt.Sprintf("environment %s holds a URL with a literal password", key),
-						"the password from a variable (scheme://user:${DB_PASSWORD}@host) or a secret file",
-						key+": URL password "+composeURLPasswordFingerprint(cm.fp, literal))
-				}
-			}
-		}
-		pass := fmt.Sprintf("no literal secret among %s", composeCount(keys, "environment value"))
-		if keys == 0 {
-			pass = "no environment value written in the compose files"
-		}
-		return composeVerdict(f, check.StatusFail, pass, len(cm.names), "service", "literal secret in environment")
-	})
-}
 
 // ----- docker.hardening.* -----
 
@@ -160,8 +46,10 @@ func composeRuntimeSocket(p string) string {
 }
 
 // NoDockerSocket checks that no service mounts the container runtime's
-// socket (docker.sock and its kin) or asks for it with use_api_socket:
-// whoever reaches that socket controls the host.
+// socket (docker.sock and its kin), or a directory that holds it (/run,
+// /var/run, /run/containerd, a rootless /run/user/<uid>), or asks for it
+// with use_api_socket: whoever reaches that socket controls the host,
+// read-only mount or not.
 func NoDockerSocket(p *ComposeProject) check.Check {
 	m := dockerMeta("compose", "docker.hardening.socket", "No compose service mounts the Docker socket",
 		sectionConfig, itemReviewCompose, check.SeverityCritical,
@@ -172,22 +60,19 @@ func NoDockerSocket(p *ComposeProject) check.Check {
 		func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 			for _, v := range s.Volumes {
 				sock := composeRuntimeSocket(v.Source)
+				what := "the container runtime socket " + v.Source
 				if sock == "" {
-					continue
-				}
-				pick := composeItem("volumes", func(item *yaml.Node) bool {
-					if s, ok := composeScalar(item); ok {
-						return strings.Contains(cm.ix.interpolate(s), sock)
+					src, ok := cm.hostSource(name, v)
+					if !ok || !composeRuntimeSocketDir(src) {
+						continue
 					}
-					_, src := composeMapGet(item, "source")
-					s, _ := composeScalar(src)
-					return composeRuntimeSocket(cm.ix.interpolate(s)) == sock
-				})
+					what = src + ", which holds the container runtime socket"
+				}
 				ro := ""
 				if v.ReadOnly {
 					ro = " (read-only still allows every API call)"
 				}
-				f.add(cm.at(name, composeFirst(pick, composeKey("volumes"))), name, "mounts the container runtime socket "+v.Source+ro,
+				f.add(cm.at(name, composeFirst(cm.volumePick(v), composeKey("volumes"))), name, "mounts "+what+ro,
 					"no runtime socket mount", v.Source+":"+v.Target)
 			}
 			if s.UseAPISocket {
@@ -368,98 +253,6 @@ func LogRotation(p *ComposeProject) check.Check {
 					"logging driver none discards every log line", expected, "driver none")
 			}
 		})
-}
-
-// ----- docker.compose.variables -----
-
-// VariablesSet checks that every variable a compose file uses without a
-// default is set (in .env or the variables given): docker compose only
-// warns and substitutes a blank, so image: app:${TAG} becomes app:.
-func VariablesSet(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.compose.variables", "Compose variables used without a default are set",
-		sectionEnv, itemSetValues, check.SeverityMedium,
-		"Set the variable in .env or the deployment's environment, give it a default (${TAG:-1.4.2}), or make it required (${TAG:?set TAG}) so that a missing value stops the deployment.",
-		[]string{"configuration"})
-	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
-		f := &composeFindings{m: cm}
-		seen := map[string]bool{}
-		refs := 0
-		for _, ref := range cm.variableRefs() {
-			if ref.service != "" {
-				if _, active := cm.project.Services[ref.service]; !active {
-					continue
-				}
-			}
-			refs++
-			v := ref.v
-			if v.Required || v.DefaultValue != "" || v.PresenceValue != "" {
-				continue
-			}
-			if _, set := cm.env[v.Name]; set || !cm.unset[v.Name] {
-				continue
-			}
-			key := fmt.Sprintf("%s:%d:%s:%s", ref.doc.display, ref.line, ref.path, v.Name)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			where := ref.path
-			if where == "" {
-				where = "value"
-			}
-			msg := fmt.Sprintf("%s: variable %s is not set and becomes a blank", where, v.Name)
-			if !strings.HasPrefix(ref.path, "environment") && !strings.HasPrefix(ref.path, "build.args") {
-				if read := cm.ix.interpolate(ref.raw); cm.showable(ref.raw, read) {
-					msg += fmt.Sprintf(": %q is read as %q", ref.raw, read)
-				}
-			}
-			fd := check.Finding{
-				Message:  msg,
-				Location: check.Location{File: ref.doc.display, Line: ref.line, Resource: ref.resource},
-				Expected: v.Name + " set, a default ${" + v.Name + ":-value}, or required ${" + v.Name + ":?message}",
-				Actual:   v.Name + " unset",
-			}
-			f.fs = append(f.fs, fd)
-		}
-		fs := f.sorted()
-		switch {
-		case len(fs) == 0 && refs == 0:
-			return check.Pass("the compose files use no variables")
-		case len(fs) == 0:
-			return check.Pass(fmt.Sprintf("every variable used is set or has a default (%s)", composeCount(refs, "reference")))
-		}
-		return check.Fail(fmt.Sprintf("unset variable left blank: %s", composeCount(len(fs), "reference")), fs...)
-	})
-}
-
-// showable reports whether a value as written and as interpolated may be
-// quoted in a finding: short, naming no secret variable, holding no known
-// secret value and no URL password.
-func (m *composeModel) showable(raw, read string) bool {
-	if len(raw) > 200 || len(read) > 200 || secret.URLHasPassword(read) || secret.Redact(raw+"\n"+read, m.secrets) != raw+"\n"+read {
-		return false
-	}
-	for name := range template.ExtractVariables(map[string]any{"v": raw}, template.DefaultPattern) {
-		if secret.IsSecretKey(name) {
-			return false
-		}
-	}
-	for _, f := range strings.Fields(raw + " " + read) {
-		if k, _, ok := strings.Cut(f, "="); ok && secret.IsSecretKey(strings.TrimLeft(k, "-")) {
-			return false
-		}
-	}
-	return true
-}
-
-// composeURLPasswordFingerprint fingerprints the password of a URL.
-func composeURLPasswordFingerprint(fp *secret.Fingerprinter, v string) string {
-	u, err := url.Parse(strings.TrimSpace(v))
-	if err != nil || u.User == nil {
-		return "unreadable"
-	}
-	p, _ := u.User.Password()
-	return fp.Fingerprint(p)
 }
 
 // ----- docker.compose.syntax -----

@@ -30,33 +30,44 @@ type composeDatabase struct {
 	names  []string // last path component, or a path suffix when it holds '/'
 	engine string
 	port   uint32
+	pooler bool // a connection pooler or proxy in front of a database
 }
 
 // composeDatabases are matched on the image's repository path, registry and
 // namespace included: postgres, bitnami/postgresql, docker.io/library/redis.
 var composeDatabases = [...]composeDatabase{
-	{[]string{"postgres", "postgresql", "postgis", "timescaledb", "timescaledb-ha", "pgvector", "postgresql-repmgr"}, "PostgreSQL", 5432},
-	{[]string{"mysql", "mysql-server", "percona", "percona-server"}, "MySQL", 3306},
-	{[]string{"mariadb", "mariadb-galera"}, "MariaDB", 3306},
-	{[]string{"mongo", "mongodb", "mongodb-community-server", "mongodb-enterprise-server", "mongodb-sharded"}, "MongoDB", 27017},
-	{[]string{"redis", "redis-stack", "redis-stack-server", "redis-cluster"}, "Redis", 6379},
-	{[]string{"valkey", "valkey-cluster"}, "Valkey", 6379},
-	{[]string{"keydb"}, "KeyDB", 6379},
-	{[]string{"memcached"}, "Memcached", 11211},
-	{[]string{"elasticsearch"}, "Elasticsearch", 9200},
-	{[]string{"opensearch"}, "OpenSearch", 9200},
-	{[]string{"cassandra"}, "Cassandra", 9042},
-	{[]string{"scylla"}, "ScyllaDB", 9042},
-	{[]string{"couchdb"}, "CouchDB", 5984},
-	{[]string{"couchbase", "couchbase-server"}, "Couchbase", 8091},
-	{[]string{"oracle-xe", "oracle-free", "oracle/database", "database/enterprise", "database/free", "database/express"}, "Oracle Database", 1521},
-	{[]string{"mssql/server", "mssql-server-linux", "azure-sql-edge"}, "SQL Server", 1433},
-	{[]string{"influxdb"}, "InfluxDB", 8086},
-	{[]string{"neo4j"}, "Neo4j", 7687},
-	{[]string{"clickhouse-server", "clickhouse"}, "ClickHouse", 8123},
-	{[]string{"cockroach"}, "CockroachDB", 26257},
-	{[]string{"etcd"}, "etcd", 2379},
-	{[]string{"rabbitmq"}, "RabbitMQ", 5672},
+	{[]string{"postgres", "postgresql", "postgis", "timescaledb", "timescaledb-ha", "pgvector", "postgresql-repmgr"}, "PostgreSQL", 5432, false},
+	{[]string{"mysql", "mysql-server", "percona", "percona-server"}, "MySQL", 3306, false},
+	{[]string{"mariadb", "mariadb-galera"}, "MariaDB", 3306, false},
+	{[]string{"mongo", "mongodb", "mongodb-community-server", "mongodb-enterprise-server", "mongodb-sharded"}, "MongoDB", 27017, false},
+	{[]string{"redis", "redis-stack", "redis-stack-server", "redis-cluster"}, "Redis", 6379, false},
+	{[]string{"valkey", "valkey-cluster"}, "Valkey", 6379, false},
+	{[]string{"keydb"}, "KeyDB", 6379, false},
+	{[]string{"memcached"}, "Memcached", 11211, false},
+	{[]string{"elasticsearch"}, "Elasticsearch", 9200, false},
+	{[]string{"opensearch"}, "OpenSearch", 9200, false},
+	{[]string{"cassandra"}, "Cassandra", 9042, false},
+	{[]string{"scylla"}, "ScyllaDB", 9042, false},
+	{[]string{"couchdb"}, "CouchDB", 5984, false},
+	{[]string{"couchbase", "couchbase-server"}, "Couchbase", 8091, false},
+	{[]string{"oracle-xe", "oracle-free", "oracle/database", "database/enterprise", "database/free", "database/express"}, "Oracle Database", 1521, false},
+	{[]string{"mssql/server", "mssql-server-linux", "azure-sql-edge"}, "SQL Server", 1433, false},
+	{[]string{"influxdb"}, "InfluxDB", 8086, false},
+	{[]string{"neo4j"}, "Neo4j", 7687, false},
+	{[]string{"clickhouse-server", "clickhouse"}, "ClickHouse", 8123, false},
+	{[]string{"cockroach"}, "CockroachDB", 26257, false},
+	{[]string{"etcd"}, "etcd", 2379, false},
+	{[]string{"rabbitmq"}, "RabbitMQ", 5672, false},
+	// Connection poolers and proxies hold the database's credentials and
+	// speak its protocol: they are databases for the port and network
+	// rules.
+	{[]string{"pgbouncer"}, "PgBouncer", 6432, true},
+	{[]string{"pgpool", "pgpool2", "pgpool-ii"}, "Pgpool-II", 5432, true},
+	{[]string{"odyssey"}, "Odyssey", 6432, true},
+	{[]string{"supavisor"}, "Supavisor", 6543, true},
+	{[]string{"pgcat"}, "PgCat", 6432, true},
+	{[]string{"proxysql"}, "ProxySQL", 6033, true},
+	{[]string{"maxscale"}, "MaxScale", 4006, true},
 }
 
 // composeDatabaseOf returns the database an image runs, if it is a known one.
@@ -192,26 +203,54 @@ func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
 	})
 }
 
-// DatabaseNetworkPrivate checks that database and cache services join a
-// network of their own rather than only the project's default network,
-// which every service of the project shares. A network marked
-// internal: true (no route out) is credited in the message.
+// DatabaseNetworkPrivate checks that a database or cache service shares
+// its networks only with the services that use it: a service that shares
+// one without using it (no depends_on or links naming it, no reference to
+// its host in its environment, env_file or command), such as a reverse
+// proxy, is reported at that service, as is a database on the host
+// network. When every service on the database's network talks to it, a
+// dedicated network would remove no path, and the check passes; a network
+// marked internal: true (no route out) is credited in the message. A
+// service that uses a connection pooler in front of the database counts
+// as using the database. When the only services at fault pass through a
+// connection variable whose value the files do not hold (DATABASE_URL
+// unset), the files cannot tell and the check warns.
 func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
-	m := dockerMeta("compose", "docker.network.database-network", "Database and cache services sit on a dedicated network",
+	m := dockerMeta("compose", "docker.network.database-network", "Database and cache services share their network only with the services that use them",
 		sectionNetwork, itemPrivateDB, check.SeverityMedium,
-		"Put each database on a dedicated network shared only with the services that use it, ideally marked internal: true, instead of the project's default network.",
+		"Put each database on a dedicated network (ideally internal: true) joined only by the services that connect to it, and keep the others, such as a reverse proxy, on their own networks.",
 		[]string{"security", "network", "database"},
 		"KICS Networks Not Set (ce14a68b)", "CIS Docker Benchmark 5.30")
 	return composeDatabaseCheck(p, m, opts.Images, func(cm *composeModel, dbs []composeDatabaseService) check.Result {
 		f := &composeFindings{m: cm}
 		var credits []string
+		certain := false
+		hosts := map[string][]string{}
+		isDB := map[string]bool{}
+		for _, d := range dbs {
+			isDB[d.name] = !d.db.pooler
+			hosts[d.name] = cm.dbHosts(d.name)
+		}
+		uses := func(client string, d composeDatabaseService) bool {
+			if cm.talksTo(client, d.name, hosts[d.name]) {
+				return true
+			}
+			for _, pool := range dbs {
+				if pool.db.pooler && pool.name != d.name && pool.name != client &&
+					cm.talksTo(client, pool.name, hosts[pool.name]) && cm.talksTo(pool.name, d.name, hosts[d.name]) {
+					return true
+				}
+			}
+			return false
+		}
 		for _, d := range dbs {
 			name, s, db := d.name, d.s, d.db
 			netOf := name
 			switch nm := s.NetworkMode; {
 			case nm == "host":
-				f.add(cm.at(name, composeKey("network_mode")), name, db.engine+" uses the host network instead of a private one",
+				f.add(cm.at(name, composeKey("network_mode")), name, db.engine+" uses the host network, so every process on the host and the network reaches it",
 					"networks: [a dedicated network]", "network_mode host")
+				certain = true
 				continue
 			case nm == "none":
 				credits = append(credits, name+" (no network)")
@@ -223,26 +262,168 @@ func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check
 				continue
 			}
 			nets := cm.project.Services[netOf].Networks
-			var own, internal []string
+			var clients []string
+			for _, other := range cm.names {
+				if other == name || other == netOf {
+					continue
+				}
+				os := cm.project.Services[other]
+				if os.NetworkMode == types.NetworkModeServicePrefix+name || os.NetworkMode == types.NetworkModeServicePrefix+netOf {
+					clients = append(clients, other)
+					continue
+				}
+				var shared []string
+				for n := range os.Networks {
+					if _, ok := nets[n]; ok {
+						shared = append(shared, n)
+					}
+				}
+				if len(shared) == 0 {
+					continue
+				}
+				slices.Sort(shared)
+				if uses(other, d) || isDB[other] {
+					// A data store beside another (redis beside
+					// postgres) opens no connection to it.
+					clients = append(clients, other)
+					continue
+				}
+				what := "network " + strconv.Quote(shared[0])
+				if len(shared) > 1 {
+					what = "networks " + strings.Join(shared, ", ")
+				}
+				if shared[0] == "default" && len(shared) == 1 {
+					what = "the project's default network"
+				}
+				msg := fmt.Sprintf("shares %s with %s service %q but does not use it (no depends_on or links naming it, no reference to its host in environment, env_file or command), so a compromise of this service reaches the database", what, db.engine, name)
+				expected := fmt.Sprintf("networks that leave out %s, or depends_on: [%s] if it connects to it", name, name)
+				if pass := cm.passThrough(other); len(pass) > 0 {
+					msg += fmt.Sprintf("; it passes through %s without a value in the files: if that names %s, add depends_on: [%s]", strings.Join(pass, ", "), name, name)
+				} else {
+					certain = true
+				}
+				f.add(cm.at(other, composeKey("networks")), other, msg, expected, "shares "+strings.Join(shared, ", ")+" with "+name)
+			}
+			var internal []string
 			for _, n := range slices.Sorted(maps.Keys(nets)) {
 				if cm.project.Networks[n].Internal {
 					internal = append(internal, n)
 				}
-				if n != "default" {
-					own = append(own, n)
-				}
 			}
+			credit := name
 			switch {
-			case len(internal) > 0:
-				credits = append(credits, name+" ("+strings.Join(internal, ", ")+", internal)")
-			case len(own) > 0:
-				credits = append(credits, name+" ("+strings.Join(own, ", ")+", not internal)")
+			case len(clients) == 0:
+				credit += " (alone on its network"
 			default:
-				f.add(cm.at(name, composeKey("networks")), name,
-					db.engine+" joins only the project's default network, which every service of the project shares",
-					"networks: [a dedicated network, ideally internal: true]", "default network")
+				credit += " (shared only with its clients " + strings.Join(clients, ", ")
+			}
+			if len(internal) > 0 {
+				credit += "; " + strings.Join(internal, ", ") + " internal"
+			}
+			credits = append(credits, credit+")")
+		}
+		status := check.StatusWarn
+		if certain {
+			status = check.StatusFail
+		}
+		return composeVerdict(f, status, "every service on a database's network uses it: "+strings.Join(credits, "; "), len(cm.names), "service", "services on a database's network without using it")
+	})
+}
+
+// dbHosts returns the names by which other services reach service name:
+// the service name, its hostname and container_name, and its network
+// aliases.
+func (m *composeModel) dbHosts(name string) []string {
+	s := m.project.Services[name]
+	hosts := []string{name}
+	for _, h := range []string{s.Hostname, s.ContainerName} {
+		if h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	for _, n := range s.Networks {
+		if n != nil {
+			hosts = append(hosts, n.Aliases...)
+		}
+	}
+	return hosts
+}
+
+// talksTo reports whether service client names service target: in
+// depends_on or links, one of target's hosts in an environment value, an
+// env_file value or its command, or a secret they share (the database's
+// password).
+func (m *composeModel) talksTo(client, target string, hosts []string) bool {
+	s := m.project.Services[client]
+	if _, ok := s.DependsOn[target]; ok {
+		return true
+	}
+	// A service given the database's own secret (its password file)
+	// connects to it.
+	for _, cs := range s.Secrets {
+		if slices.ContainsFunc(m.project.Services[target].Secrets, func(ts types.ServiceSecretConfig) bool { return ts.Source == cs.Source }) {
+			return true
+		}
+	}
+	for _, l := range s.Links {
+		if svc, _, _ := strings.Cut(l, ":"); svc == target {
+			return true
+		}
+	}
+	values := slices.Concat([]string(s.Command), []string(s.Entrypoint), m.envFileValues[client])
+	for _, v := range s.Environment {
+		if v != nil {
+			values = append(values, *v)
+		}
+	}
+	for _, v := range values {
+		for _, h := range hosts {
+			if composeNamesHost(v, h) {
+				return true
 			}
 		}
-		return composeVerdict(f, check.StatusFail, "databases and caches on dedicated networks: "+strings.Join(credits, "; "), len(dbs), "database/cache service", "database on the default network")
-	})
+	}
+	return false
+}
+
+// composeNamesHost reports whether value names host as a whole word:
+// "db", "postgres://u@db:5432/app", "db.internal", not "mydb" or "db_name".
+func composeNamesHost(value, host string) bool {
+	value, host = strings.ToLower(value), strings.ToLower(host)
+	word := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+	}
+	for from := 0; ; {
+		i := strings.Index(value[from:], host)
+		if i < 0 || host == "" {
+			return false
+		}
+		i += from
+		end := i + len(host)
+		if (i == 0 || !word(value[i-1]) && value[i-1] != '.') && (end == len(value) || !word(value[end])) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+// passThrough returns the connection-like variables of a service whose
+// value the files do not hold: passed through from the environment
+// (DATABASE_URL, or DATABASE_URL: ${DATABASE_URL} unset).
+func (m *composeModel) passThrough(name string) []string {
+	var out []string
+	for k, v := range m.project.Services[name].Environment {
+		if v != nil && *v != "" {
+			continue
+		}
+		u := strings.ToUpper(k)
+		for _, w := range []string{"HOST", "URL", "URI", "DSN", "ADDR", "SERVER", "ENDPOINT", "CONN", "DATABASE", "DB"} {
+			if strings.Contains(u, w) {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

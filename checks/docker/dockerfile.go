@@ -99,9 +99,10 @@ type DockerfileOptions struct {
 // A DockerfileSource is safe for concurrent use.
 type DockerfileSource struct {
 	opts     DockerfileOptions
-	target   string   // Meta.Target of the checks
-	rel      string   // the Dockerfile relative to the context, as findings name it
-	services []string // compose services that build it, when made by ComposeProject.Builds
+	target   string          // Meta.Target of the checks
+	rel      string          // the Dockerfile relative to the context, as findings name it
+	services []string        // compose services that build it, when made by ComposeProject.Builds
+	compose  *dfComposeFacts // what those services' compose definitions say; nil otherwise
 	// namedBy says which input file named the Dockerfile and context
 	// ("the build of service \"api\""), when one did: then both are
 	// confined to Root. Empty for the caller's own paths.
@@ -454,6 +455,7 @@ func dockerfileParse(file string, data []byte, buildArgs map[string]string, fp *
 	}
 	p.warnings = warnings
 	p.fp = fp
+	p.runNodes = dfRunNodes(ast)
 	if syntax, _, loc, ok := parser.DetectSyntax(data); ok && syntax != "" {
 		p.syntax = syntax
 		p.syntaxLine = max(1, dfLine(loc))
@@ -464,9 +466,12 @@ func dockerfileParse(file string, data []byte, buildArgs map[string]string, fp *
 // dfParsed is a parsed Dockerfile reduced to what the checks read. It is
 // not modified after the load, so checks share it without locks.
 type dfParsed struct {
-	file      string
-	stages    []*dfStage
-	metaVars  []dfVar // ARGs before the first FROM
+	file     string
+	stages   []*dfStage
+	metaVars []dfVar // ARGs before the first FROM
+	// runNodes are the ARG, ENV and RUN instructions as written, with
+	// their flags (RUN --mount): what the build-secrets rule reads.
+	runNodes  []dfRunNode
 	warnings  []dfWarning
 	ignore    *DockerIgnore
 	ignoreErr error
@@ -505,6 +510,7 @@ type dfStage struct {
 	healths    []dfHealth
 	vars       []dfVar
 	copies     []dfCopy
+	entry      []dfEntry          // ENTRYPOINT and CMD instructions, in order
 	env        map[string]dfValue // ENV at the end of the stage, for children
 }
 
@@ -807,6 +813,10 @@ func dfAnalyze(file string, data []byte, escape rune, stages []instructions.Stag
 				s.copies = append(s.copies, dfCopy{kind: "COPY", line: line, from: from, sources: dfExpandAll(x, c.SourcePaths, scope(true), "COPY", line), excludes: c.ExcludePatterns})
 			case *instructions.AddCommand:
 				s.copies = append(s.copies, dfCopy{kind: "ADD", line: line, sources: dfExpandAll(x, c.SourcePaths, scope(true), "ADD", line), excludes: c.ExcludePatterns})
+			case *instructions.EntrypointCommand:
+				s.entry = append(s.entry, dfEntry{kind: "ENTRYPOINT", line: line, args: c.CmdLine})
+			case *instructions.CmdCommand:
+				s.entry = append(s.entry, dfEntry{kind: "CMD", line: line, args: c.CmdLine})
 			}
 			if x.err != nil {
 				return nil, x.err

@@ -3,7 +3,9 @@ package docker
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,14 +26,18 @@ const (
 )
 
 // DockerfileChecks returns every Dockerfile check on src with production
-// defaults: base images pinned, non-root user, health check, no literal
-// secrets, .env kept out of the image.
+// defaults: base images pinned (and not to a major version only), a
+// non-root user, a health check, no literal or build-time secrets, .env
+// kept out of the image.
 func DockerfileChecks(src *DockerfileSource) []check.Check {
 	return []check.Check{
 		DockerfileBasePinned(src, BasePinnedOptions{}),
+		DockerfileBaseMajorOnly(src, BasePinnedOptions{}),
 		DockerfileUser(src, DockerfileUserOptions{}),
+		DockerfileUserEntrypoint(src, DockerfileUserOptions{}),
 		DockerfileHealthcheck(src),
 		DockerfileSecrets(src, DockerfileSecretsOptions{}),
+		DockerfileBuildSecrets(src, BuildSecretsOptions{}),
 		DockerfileEnvExcluded(src, EnvExcludedOptions{}),
 	}
 }
@@ -50,40 +56,88 @@ func dfCheck(src *DockerfileSource, m check.Meta, judge func(ctx context.Context
 }
 
 // ---------------------------------------------------------------------------
-// docker.dockerfile.base-pinned
+// docker.dockerfile.base-pinned, docker.dockerfile.base-major-only
 
-// BasePinnedOptions configures [DockerfileBasePinned]. The zero value
-// accepts any version tag or digest and rejects untagged images and the
-// floating tags of dfDefaultFloatingTags (latest, stable, edge, lts, ...).
+// BasePinnedOptions configures [DockerfileBasePinned] and
+// [DockerfileBaseMajorOnly]. The zero value accepts any version tag or
+// digest and rejects untagged images and floating tags, by the same rule
+// as the compose checks (see ImagePinnedOptions): channel tags (latest,
+// lts, stable, edge, release, mainline, alpha, beta...), a distribution
+// word alone (alpine, slim, bookworm, jammy...) and compounds of those
+// with no version (lts-alpine, stable-slim).
 type BasePinnedOptions struct {
 	// RequireDigest accepts only images pinned by digest (@sha256:...).
 	RequireDigest bool
-	// FloatingTags are the tags that move, compared without case; nil
-	// means latest, stable, edge, nightly, canary, dev, develop, beta,
-	// alpha, test, testing, unstable, lts, current, rolling, main,
-	// master and mainline.
+	// FloatingTags replaces the channel tags that move, compared without
+	// case; with it, distribution words float only beside one of them.
 	FloatingTags []string
 }
 
-// dfDefaultFloatingTags are tags that name a moving target, not a release.
-var dfDefaultFloatingTags = []string{
-	"latest", "stable", "edge", "nightly", "canary", "dev", "develop", "beta", "alpha",
-	"test", "testing", "unstable", "lts", "current", "rolling", "main", "master", "mainline",
+func (o BasePinnedOptions) rule() imageRefOptions {
+	return imageRefOptions{requireDigest: o.RequireDigest, channels: o.FloatingTags}
+}
+
+// dfImage is one external image a Dockerfile pulls.
+type dfImage struct {
+	stage      *dfStage
+	line       int
+	what       string // "base image", "COPY --from image"
+	written    string
+	image      string
+	unresolved []string
+}
+
+// dfImages lists the external images of p: each FROM that is not a local
+// stage or scratch, and each COPY --from an image.
+func dfImages(p *dfParsed) []dfImage {
+	var out []dfImage
+	for _, s := range p.stages {
+		if s.parent < 0 && !strings.EqualFold(s.image, "scratch") {
+			out = append(out, dfImage{stage: s, line: s.line, what: "base image", written: s.base, image: s.image, unresolved: s.unresolved})
+		}
+		for _, c := range s.copies {
+			if c.kind == "COPY" && c.from != "" && !dfIsStageRef(p, c.from) {
+				out = append(out, dfImage{stage: s, line: c.line, what: "COPY --from image", written: c.from, image: c.from})
+			}
+		}
+	}
+	return out
+}
+
+// unknown reports whether a build argument with no value leaves the
+// reference incomplete (FROM $BASE, FROM node:${TAG}): the build fails
+// without it, so it cannot silently pull :latest.
+func (im dfImage) unknown() bool {
+	if len(im.unresolved) == 0 {
+		return false
+	}
+	k := judgeImageRef(im.image, imageRefOptions{}).kind
+	return im.image == "" || k == imageRefInvalid || k == imageRefUntagged
+}
+
+// dfUnknownNote says which images a build argument leaves unknown.
+func dfUnknownNote(unknown []string) string {
+	if len(unknown) == 0 {
+		return ""
+	}
+	return "; not known until the build passes a value: " + strings.Join(unknown, ", ")
 }
 
 // DockerfileBasePinned checks that every image the Dockerfile pulls (each
 // FROM that is not a local stage, and each COPY --from an image) is pinned
-// to a version tag or a digest: an untagged image means :latest. ARG
-// defaults and the source's BuildArgs are resolved first; scratch is
-// exempt. A "# syntax=" directive names the frontend image that parses and
-// builds the file, with the build's secrets and context in reach: it must
-// be pinned by digest (docker/dockerfile:1@sha256:…), since its version
-// tags move; it is reported at the directive's line.
+// to a version tag or a digest: an untagged image means :latest, and
+// floating tags move (the rule is the compose checks', see
+// BasePinnedOptions). A major-only tag (node:22-alpine) passes here and
+// is reported by [DockerfileBaseMajorOnly]. ARG defaults and the source's
+// BuildArgs (a compose build's args, through [ComposeProject.Builds]) are
+// resolved first; an image a build argument with no value leaves
+// incomplete (FROM $BASE) is not judged, and the message says so: the
+// build fails without the argument. scratch is exempt. A "# syntax="
+// directive names the frontend image that parses and builds the file,
+// with the build's secrets and context in reach: it must be pinned by
+// digest (docker/dockerfile:1@sha256:…), since its version tags move; it
+// is reported at the directive's line.
 func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.Check {
-	floating := opts.FloatingTags
-	if floating == nil {
-		floating = dfDefaultFloatingTags
-	}
 	expected := "a version tag or an @sha256 digest (node:22.11-alpine)"
 	if opts.RequireDigest {
 		expected = "an @sha256 digest (node:22.11-alpine@sha256:…)"
@@ -96,29 +150,30 @@ func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.C
 	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
 		var fs []check.Finding
 		images := 0
-		judge := func(s *dfStage, line int, what, written, image string, unresolved []string) {
+		var unknown []string
+		for _, im := range dfImages(p) {
+			if im.unknown() {
+				unknown = append(unknown, fmt.Sprintf("%s %s (line %d, %s)", im.what, dfShow(p.fp, im.written), im.line, dfJoinVars(im.unresolved)))
+				continue
+			}
 			images++
-			problem := dfPinProblem(image, opts.RequireDigest, floating)
+			problem := judgeImageRef(im.image, opts.rule()).problem()
 			if problem == "" {
-				return
+				continue
 			}
-			actual := dfShowBare(p.fp, image)
-			if image != written {
-				actual = fmt.Sprintf("%s (from %s)", dfShowBare(p.fp, image), dfShowBare(p.fp, written))
-			}
-			if len(unresolved) > 0 {
-				problem = fmt.Sprintf("depends on %s with no value (pass it in BuildArgs, or give the ARG a pinned default)", dfJoinVars(unresolved))
-				actual = dfShowBare(p.fp, written)
+			actual := dfShowBare(p.fp, im.image)
+			if im.image != im.written {
+				actual = fmt.Sprintf("%s (from %s)", dfShowBare(p.fp, im.image), dfShowBare(p.fp, im.written))
 			}
 			fs = append(fs, check.Finding{
-				Message:  fmt.Sprintf("%s %s %s", what, dfShow(p.fp, written), problem),
-				Location: check.Location{File: p.file, Line: line, Resource: s.label()},
+				Message:  fmt.Sprintf("%s %s %s", im.what, dfShow(p.fp, im.written), problem),
+				Location: check.Location{File: p.file, Line: im.line, Resource: im.stage.label()},
 				Expected: expected,
 				Actual:   actual,
 			})
 		}
 		if p.syntax != "" {
-			if problem := dfPinProblem(p.syntax, true, floating); problem != "" {
+			if problem := judgeImageRef(p.syntax, imageRefOptions{requireDigest: true}).problem(); problem != "" {
 				fs = append(fs, check.Finding{
 					Message:  fmt.Sprintf("# syntax frontend %s %s: the image that parses and builds this file can change under it", dfShow(p.fp, p.syntax), problem),
 					Location: check.Location{File: p.file, Line: p.syntaxLine, Resource: "syntax directive"},
@@ -127,17 +182,11 @@ func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.C
 				})
 			}
 		}
-		for _, s := range p.stages {
-			if s.parent < 0 && !strings.EqualFold(s.image, "scratch") {
-				judge(s, s.line, "base image", s.base, s.image, s.unresolved)
-			}
-			for _, c := range s.copies {
-				if c.kind == "COPY" && c.from != "" && !dfIsStageRef(p, c.from) {
-					judge(s, c.line, "COPY --from image", c.from, c.from, nil)
-				}
-			}
-		}
 		slices.SortStableFunc(fs, dfByLine)
+		note := dfUnknownNote(unknown)
+		if images == 0 && p.syntax == "" && len(unknown) > 0 {
+			return check.Skip("no external image is known" + note)
+		}
 		pass := fmt.Sprintf("%s pinned", dfCount(images, "external image"))
 		if images == 0 {
 			pass = "no external images: every stage builds on scratch or another stage"
@@ -145,35 +194,54 @@ func DockerfileBasePinned(src *DockerfileSource, opts BasePinnedOptions) check.C
 		if p.syntax != "" {
 			pass += "; the # syntax frontend pinned by digest"
 		}
-		return check.Judge(fs, pass, dfCount(len(fs), "unpinned image"))
+		r := check.Judge(fs, pass, dfCount(len(fs), "unpinned image"))
+		r.Message += note
+		return r
 	})
 }
 
-// dfPinProblem says why image is not pinned, or "" when it is.
-func dfPinProblem(image string, requireDigest bool, floating []string) string {
-	if image == "" {
-		return "is empty"
-	}
-	ref, err := reference.ParseNormalizedNamed(image)
-	if err != nil {
-		return "is not a valid image reference"
-	}
-	if _, ok := ref.(reference.Digested); ok {
-		return ""
-	}
-	if requireDigest {
-		return "is not pinned by digest"
-	}
-	tagged, ok := ref.(reference.Tagged)
-	if !ok {
-		return "has no tag, so it means :latest"
-	}
-	for _, f := range floating {
-		if strings.EqualFold(tagged.Tag(), f) {
-			return fmt.Sprintf("uses the floating tag :%s", tagged.Tag())
+// DockerfileBaseMajorOnly checks that no image the Dockerfile pulls is
+// pinned to a major version only (FROM node:22-alpine, FROM postgres:16):
+// the image changes with each minor release, so two builds of the same
+// commit differ. It warns; untagged and floating images are
+// [DockerfileBasePinned]'s. With RequireDigest it skips.
+func DockerfileBaseMajorOnly(src *DockerfileSource, opts BasePinnedOptions) check.Check {
+	m := dockerMeta("dockerfile", "docker.dockerfile.base-major-only", "Dockerfile base images are pinned past the major version",
+		sectionInfra, dfItemImages, check.SeverityLow,
+		"Pin a minor or patch release (node:22.11-alpine) or a digest, and let a bot (Renovate, Dependabot) propose updates.",
+		[]string{"supply-chain"},
+		"CIS Docker 4.2 (partial)", "hadolint DL3006/DL3007 (partial)")
+	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
+		if opts.RequireDigest {
+			return check.Skip("RequireDigest is set: docker.dockerfile.base-pinned asks for a digest")
 		}
-	}
-	return ""
+		var fs []check.Finding
+		images := 0
+		for _, im := range dfImages(p) {
+			if im.unknown() {
+				continue
+			}
+			images++
+			ref := judgeImageRef(im.image, opts.rule())
+			if ref.kind != imageRefMajorOnly {
+				continue
+			}
+			fs = append(fs, check.Finding{
+				Message:  fmt.Sprintf("%s %s is pinned to a major version only: :%s moves to each new minor release", im.what, dfShow(p.fp, im.written), ref.tag),
+				Location: check.Location{File: p.file, Line: im.line, Resource: im.stage.label()},
+				Expected: ref.expected(false),
+				Actual:   dfShowBare(p.fp, im.image),
+			})
+		}
+		if images == 0 {
+			return check.Skip("no external image with a known reference")
+		}
+		slices.SortStableFunc(fs, dfByLine)
+		if len(fs) == 0 {
+			return check.Pass(fmt.Sprintf("no major-only tag among %s", dfCount(images, "external image")))
+		}
+		return check.Warn(dfCount(len(fs), "major-only tag"), fs...)
+	})
 }
 
 // dfIsStageRef reports whether a COPY --from value names a stage: a stage
@@ -219,16 +287,59 @@ func dfShowParts(fp *secret.Fingerprinter, s string) (short, fps string) {
 }
 
 // ---------------------------------------------------------------------------
+// What the checks read beyond the file
+
+// dfEntry is one ENTRYPOINT or CMD instruction.
+type dfEntry struct {
+	kind string // "ENTRYPOINT" or "CMD"
+	line int
+	args []string // as written: one shell string, or the exec form's words
+}
+
+// dfComposeFacts is what the compose definitions of the services that
+// build a Dockerfile say about it (set by ComposeProject.Builds).
+type dfComposeFacts struct {
+	health   []string // services whose compose healthcheck can run
+	noHealth []string // services with none, or a disabled one
+	envFiles []string // env_file paths inside the build context, relative to it, with forward slashes
+}
+
+// ---------------------------------------------------------------------------
 // docker.dockerfile.user
 
-// DockerfileUserOptions configures [DockerfileUser].
+// DockerfileUserOptions configures [DockerfileUser] and
+// [DockerfileUserEntrypoint].
 type DockerfileUserOptions struct {
 	// NonRootBases are images known to run as a non-root user already,
-	// as path.Match patterns over the FROM image ("cgr.dev/chainguard/*").
-	// Images tagged nonroot (gcr.io/distroless/static:nonroot) are always
-	// accepted.
+	// as path.Match patterns over the FROM image ("cgr.dev/chainguard/*"),
+	// added to a small built-in list of images whose Dockerfile sets a
+	// non-root USER (dfNonRootImages). Images tagged nonroot
+	// (gcr.io/distroless/static:nonroot) are always accepted.
 	NonRootBases []string
+	// StepDownBases are more images whose entrypoint starts as root and
+	// drops to an unprivileged user (with gosu, su-exec...), as path.Match
+	// patterns over the image name, added to dfStepDownImages.
+	StepDownBases []string
 }
+
+// dfNonRootImages are images whose own Dockerfile ends with a non-root
+// USER, matched by name (any tag).
+var dfNonRootImages = [...]string{
+	"nginxinc/nginx-unprivileged", "prom/prometheus", "grafana/grafana", "jenkins/jenkins",
+	"memcached", "docker.elastic.co/elasticsearch/elasticsearch", "quay.io/keycloak/keycloak",
+	"sonarqube", "solr",
+}
+
+// dfStepDownImages are official images whose docker-entrypoint.sh starts
+// as root, prepares its data directory and re-executes the server as an
+// unprivileged user (gosu, su-exec, setpriv), matched by name (any tag).
+var dfStepDownImages = [...]string{
+	"postgres", "postgis/postgis", "mysql", "mariadb", "percona", "redis", "mongo", "rabbitmq",
+	"cassandra", "couchdb", "zookeeper", "neo4j",
+}
+
+// dfStepDownTools are the programs an entrypoint uses to drop root.
+var dfStepDownTools = [...]string{"gosu", "su-exec", "setpriv", "runuser", "s6-setuidgid", "setuidgid", "chpst"}
 
 // DockerfileUser checks that the final stage, the one that ships, runs as a
 // non-root user: its last USER (or the last USER of the local stage it
@@ -246,8 +357,11 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 		final := p.final()
 		s, u, ok := dfLastUser(p, final)
 		if !ok {
-			if dfNonRootBase(s.image, opts.NonRootBases) {
+			if dfNonRootBase(s.image, opts.NonRootBases) || imageMatches(s.image, dfNonRootImages[:]) {
 				return check.Pass(fmt.Sprintf("final stage inherits a non-root user from %s", dfShowBare(p.fp, s.image)))
+			}
+			if why, _, ok := dfStepDown(p, final, s, opts); ok {
+				return check.Pass(fmt.Sprintf("final stage has no USER, but %s (docker.dockerfile.user-entrypoint warns about it)", why))
 			}
 			return check.Fail("final stage runs as root: no USER", check.Finding{
 				Message:  fmt.Sprintf("final stage has no USER instruction, so it runs as root (the default of %s)", dfShowBare(p.fp, s.image)),
@@ -287,6 +401,98 @@ func DockerfileUser(src *DockerfileSource, opts DockerfileUserOptions) check.Che
 		}
 		return check.Pass(fmt.Sprintf("final stage runs as %s (line %d%s)", dfShow(p.fp, u.value), u.line, where))
 	})
+}
+
+// DockerfileUserEntrypoint warns when the final stage has no USER and
+// relies on its entrypoint to drop root: a vendor image whose
+// docker-entrypoint.sh steps down (postgres, mysql, redis, mongo,
+// rabbitmq... and StepDownBases), kept as the entrypoint, or an
+// ENTRYPOINT or CMD that runs gosu, su-exec, setpriv or the like. The
+// server runs unprivileged, but the container starts as root, and so do
+// docker exec sessions and a replaced command. [DockerfileUser] passes
+// such an image; this check says what remains. It skips when the final
+// stage sets a USER, inherits a non-root one, or runs as root without a
+// step-down (DockerfileUser fails that).
+func DockerfileUserEntrypoint(src *DockerfileSource, opts DockerfileUserOptions) check.Check {
+	m := dockerMeta("dockerfile", "docker.dockerfile.user-entrypoint", "Dockerfile final stage does not rely on its entrypoint to drop root",
+		sectionInfra, dfItemImages, check.SeverityMedium,
+		"Keep the vendor entrypoint (it steps down from root), or set USER to the image's service user when its data directory is prepared at build time; run docker exec with --user.",
+		[]string{"security"},
+		"CIS Docker 4.1 (partial)", "hadolint DL3002 (partial)", "Trivy DS-0002 (partial)")
+	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
+		final := p.final()
+		s, u, ok := dfLastUser(p, final)
+		if ok {
+			return check.Skip(fmt.Sprintf("final stage sets USER at line %d (docker.dockerfile.user judges it)", u.line))
+		}
+		if dfNonRootBase(s.image, opts.NonRootBases) || imageMatches(s.image, dfNonRootImages[:]) {
+			return check.Skip(fmt.Sprintf("final stage inherits a non-root user from %s", dfShowBare(p.fp, s.image)))
+		}
+		why, line, ok := dfStepDown(p, final, s, opts)
+		if !ok {
+			return check.Skip("final stage runs as root with no step-down in its entrypoint (docker.dockerfile.user fails it)")
+		}
+		return check.Warn("final stage starts as root and relies on its entrypoint to drop it", check.Finding{
+			Message:  fmt.Sprintf("no USER: %s; the container still starts as root, and so do docker exec and a replaced command", why),
+			Location: check.Location{File: p.file, Line: line, Resource: final.label()},
+			Expected: "USER with a non-root name or UID in the final stage, or the vendor entrypoint kept",
+			Actual:   "no USER; entrypoint steps down from root",
+		})
+	})
+}
+
+// dfStepDown says whether the final stage, with no USER and the external
+// base of stage base, drops root in its entrypoint, why, and the line to
+// show: an ENTRYPOINT or CMD that runs a step-down tool, or a known
+// step-down base image whose entrypoint is kept.
+func dfStepDown(p *dfParsed, final, base *dfStage, opts DockerfileUserOptions) (why string, line int, ok bool) {
+	pick := func(kind string) func(*dfStage) []dfEntry {
+		return func(s *dfStage) []dfEntry {
+			var out []dfEntry
+			for _, e := range s.entry {
+				if e.kind == kind {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+	}
+	_, ep, hasEP := dfInherited(p, final, pick("ENTRYPOINT"))
+	_, cmd, hasCmd := dfInherited(p, final, pick("CMD"))
+	for _, e := range []struct {
+		entry dfEntry
+		ok    bool
+	}{{ep, hasEP}, {cmd, hasCmd}} {
+		if !e.ok {
+			continue
+		}
+		if tool := dfStepDownTool(e.entry.args); tool != "" {
+			return fmt.Sprintf("its %s runs %s to drop root", e.entry.kind, tool), e.entry.line, true
+		}
+	}
+	known := append(slices.Clone(dfStepDownImages[:]), opts.StepDownBases...)
+	if !imageMatches(base.image, known) {
+		return "", 0, false
+	}
+	if hasEP && !strings.Contains(strings.Join(ep.args, " "), "docker-entrypoint") {
+		return "", 0, false // the vendor entrypoint is replaced
+	}
+	return fmt.Sprintf("base image %s starts as root and its entrypoint re-runs the server as an unprivileged user", dfShowBare(p.fp, base.image)), base.line, true
+}
+
+// dfStepDownTool returns the step-down program args run, or "".
+func dfStepDownTool(args []string) string {
+	for _, a := range args {
+		for _, w := range strings.FieldsFunc(a, func(r rune) bool { return r == ' ' || r == '\t' || r == ';' || r == '&' || r == '|' }) {
+			w = path.Base(w)
+			for _, t := range dfStepDownTools {
+				if w == t {
+					return t
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // dfLastUser returns the USER that decides who the stage runs as: its last
@@ -355,6 +561,11 @@ func dfNonRootBase(image string, patterns []string) bool {
 // DockerfileHealthcheck checks that the final stage declares a HEALTHCHECK
 // that is not NONE, itself or through the local stage it builds on. A
 // missing one is reported at the final FROM; HEALTHCHECK NONE at its line.
+// It passes without one when the image is built by compose services that
+// all declare a working healthcheck (a source from
+// [ComposeProject.Builds]), or when the final stage builds on an image
+// known to declare a HEALTHCHECK of its own (the list of
+// HealthCheckedOptions).
 func DockerfileHealthcheck(src *DockerfileSource) check.Check {
 	m := dockerMeta("dockerfile", "docker.dockerfile.healthcheck", "Dockerfile final stage declares a HEALTHCHECK",
 		sectionInfra, dfItemHealth, check.SeverityMedium,
@@ -366,8 +577,18 @@ func DockerfileHealthcheck(src *DockerfileSource) check.Check {
 		final := p.final()
 		s, h, ok := dfLastHealth(p, final)
 		if !ok {
+			if c := src.compose; c != nil && len(c.health) > 0 && len(c.noHealth) == 0 {
+				return check.Pass("no HEALTHCHECK, but compose declares a healthcheck for " + composeServiceList(c.health) + " that builds it")
+			}
+			if imageMatches(s.image, composeImagesWithHealthcheck[:]) {
+				return check.Pass(fmt.Sprintf("final stage inherits the HEALTHCHECK of %s (an image known to declare one)", dfShowBare(p.fp, s.image)))
+			}
+			msg := "final stage declares no HEALTHCHECK"
+			if c := src.compose; c != nil && len(c.health) > 0 {
+				msg += "; compose declares one for " + composeServiceList(c.health) + " but not for " + composeServiceList(c.noHealth)
+			}
 			return check.Fail("final stage has no HEALTHCHECK", check.Finding{
-				Message:  "final stage declares no HEALTHCHECK",
+				Message:  msg,
 				Location: check.Location{File: p.file, Line: final.line, Resource: final.label()},
 				Expected: expected,
 				Actual:   "no HEALTHCHECK",
@@ -395,96 +616,6 @@ func dfLastHealth(p *dfParsed, s *dfStage) (st *dfStage, h dfHealth, ok bool) {
 }
 
 // ---------------------------------------------------------------------------
-// docker.dockerfile.secrets
-
-// DockerfileSecretsOptions configures [DockerfileSecrets].
-type DockerfileSecretsOptions struct {
-	// AllowKeys are ENV/ARG keys accepted even though their names look
-	// secret, compared without case.
-	AllowKeys []string
-}
-
-// DockerfileSecrets checks that no ENV or ARG bakes a secret into the image
-// or its history: a key naming a secret (PASSWORD, TOKEN, API_KEY, ...)
-// with a literal value, or any value that is a URL with a password. An ARG
-// without default and a value that only references ${VAR} are fine;
-// absolute paths and booleans are not secrets. Values are never shown:
-// findings give the key and a fingerprint.
-func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) check.Check {
-	m := dockerMeta("dockerfile", "docker.dockerfile.secrets", "Dockerfile holds no literal secrets in ENV or ARG",
-		sectionEnv, dfItemSecrets, check.SeverityCritical,
-		"Remove the value from the Dockerfile and rotate it: inject secrets at run time (compose secrets, a *_FILE variable, a secret manager) and use RUN --mount=type=secret for build-time secrets.",
-		[]string{"security", "secrets"},
-		"CIS Docker 4.10", "hadolint DL3064", "Trivy DS-0031", "BuildKit SecretsUsedInArgOrEnv", "KICS Secrets Stored In Dockerfile")
-	const expected = "no literal value: a secret mounted at build time (RUN --mount=type=secret) or injected at run time"
-	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
-		var fs []check.Finding
-		keys := 0
-		judge := func(v dfVar, resource string) {
-			keys++
-			value := v.literal
-			if v.broken && strings.Trim(v.raw, `"' `) != "" {
-				// An unterminated quote or a bad substitution: BuildKit
-				// would refuse to build, but the value is in the file.
-				value = v.raw
-			}
-			if !v.hasValue || value == "" {
-				return
-			}
-			for _, a := range opts.AllowKeys {
-				if strings.EqualFold(a, v.key) {
-					return
-				}
-			}
-			var msg string
-			switch {
-			case secret.IsSecretKey(v.key) && !dfHarmlessValue(value):
-				msg = fmt.Sprintf("%s %s holds a literal secret", v.kind, v.key)
-				if v.kind == "ARG" {
-					msg = fmt.Sprintf("ARG %s has a literal secret as its default", v.key)
-				}
-				if v.broken {
-					msg += " (its value cannot be expanded: an unterminated quote?)"
-				}
-			case secret.URLHasPassword(value):
-				msg = fmt.Sprintf("%s %s holds a URL with a password", v.kind, v.key)
-			default:
-				return
-			}
-			fs = append(fs, check.Finding{
-				Message:  msg,
-				Location: check.Location{File: p.file, Line: v.line, Resource: resource},
-				Expected: expected,
-				Actual:   fmt.Sprintf("%s (%s)", v.key, p.fp.Fingerprint(value)),
-			})
-		}
-		for _, v := range p.metaVars {
-			judge(v, "global args")
-		}
-		for _, s := range p.stages {
-			for _, v := range s.vars {
-				judge(v, s.label())
-			}
-		}
-		slices.SortStableFunc(fs, dfByLine)
-		return check.Judge(fs, fmt.Sprintf("no literal secrets in %s", dfCount(keys, "ENV/ARG key")), dfCount(len(fs), "literal secret")+" in ENV/ARG")
-	})
-}
-
-// dfHarmlessValue reports whether a value under a secret-looking key is
-// plainly not a secret: an absolute path or a boolean.
-func dfHarmlessValue(v string) bool {
-	if dfLooksLikePath(v) {
-		return true
-	}
-	switch strings.ToLower(v) {
-	case "true", "false", "yes", "no", "on", "off":
-		return true
-	}
-	return false
-}
-
-// ---------------------------------------------------------------------------
 // docker.dockerfile.env-excluded
 
 // EnvExcludedOptions configures [DockerfileEnvExcluded].
@@ -496,19 +627,27 @@ type EnvExcludedOptions struct {
 
 // DockerfileEnvExcluded checks that .env files do not end up in the image.
 // A COPY or ADD of the whole build context (".", "./", "*") fails while
-// the .dockerignore that applies does not exclude .env, every other .env.*
-// file at the top of the context (templates such as .env.example aside)
-// and the Paths of the options; .git not excluded is a finding of its own.
-// A COPY of .env by name fails whatever .dockerignore says.
+// the .dockerignore that applies does not exclude a file the context could
+// hold: .env when it is there, or named in a .gitignore between the
+// context and the root (so it exists on developers' machines even when a
+// CI checkout lacks it), or in a compose env_file of a service that builds
+// the image; every other .env.* file at the top of the context (templates
+// such as .env.example aside); key files at its top (*.pem, *.key, id_rsa,
+// ...); a compose env_file inside the context; and the Paths of the
+// options, always. .git not excluded is a finding of its own when the
+// context holds it. When the context can hold none of these, a
+// whole-context copy passes. A COPY of .env by name fails whatever
+// .dockerignore says.
 func DockerfileEnvExcluded(src *DockerfileSource, opts EnvExcludedOptions) check.Check {
 	m := dockerMeta("dockerfile", "docker.dockerfile.env-excluded", "Dockerfile does not copy .env or .git into the image",
 		sectionEnv, dfItemEnvFile, check.SeverityHigh,
 		"Add .env, .env.* (with !.env.example) and .git to .dockerignore, or copy only what the image needs; never COPY .env: pass configuration at run time.",
 		[]string{"security", "secrets"},
 		"CIS Docker 4.10", "dockle CIS-DI-0010")
-	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
-		paths := []string{".env"}
-		for _, f := range append(slices.Clone(p.envFiles), opts.Paths...) {
+	return dfCheck(src, m, func(ctx context.Context, p *dfParsed) check.Result {
+		cx := dfContextFacts(ctx, src, p)
+		var paths []string
+		for _, f := range append(cx.paths, opts.Paths...) {
 			if f = dockerignoreClean(f); f != "" && f != "." && !slices.Contains(paths, f) {
 				paths = append(paths, f)
 			}
@@ -548,6 +687,9 @@ func DockerfileEnvExcluded(src *DockerfileSource, opts EnvExcludedOptions) check
 								fs = append(fs, *f)
 							}
 						}
+						if !cx.git {
+							continue
+						}
 						f, err := dfCopiesPath(p, excl, c, srcPath, ".git", ignoreName, true)
 						if err != nil {
 							return check.Error(err)
@@ -572,14 +714,134 @@ func DockerfileEnvExcluded(src *DockerfileSource, opts EnvExcludedOptions) check
 		}
 		slices.SortStableFunc(fs, dfByLine)
 		pass := "no COPY of the whole build context and no .env copied by name"
-		if whole > 0 {
-			pass = fmt.Sprintf("%s kept out of %s", strings.Join(append(paths, ".git"), ", "), dfCount(whole, "whole-context copy"))
+		kept := slices.Clone(paths)
+		if cx.git {
+			kept = append(kept, ".git")
+		}
+		switch {
+		case whole > 0 && len(kept) == 0:
+			pass = fmt.Sprintf("%s, but the context holds no .env, .git or key file, and no .gitignore or compose env_file names a .env", dfCount(whole, "whole-context copy"))
+		case whole > 0:
+			pass = fmt.Sprintf("%s kept out of %s", strings.Join(kept, ", "), dfCount(whole, "whole-context copy"))
 			if ignoreName != "" {
 				pass += " by " + ignoreName
 			}
 		}
 		return check.Judge(fs, pass, fmt.Sprintf(".env or .git copied into the image (%s)", dfCount(len(fs), "finding")))
 	})
+}
+
+// dfContext is what the build context could hold that must not reach the
+// image.
+type dfContext struct {
+	paths []string // context-relative files: .env (present or named), .env.*, key files, compose env_files
+	git   bool     // the context holds .git
+}
+
+// dfKeyFilePatterns name key and certificate files at the top of a
+// context.
+var dfKeyFilePatterns = [...]string{"*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "*.ppk"}
+
+// dfContextFacts lists what the context of src could hold: the files at
+// its top (a directory listing), the .gitignore files from the context up
+// to the root (read through the guarded reader), and the compose env_file
+// paths of the services that build it.
+func dfContextFacts(ctx context.Context, src *DockerfileSource, p *dfParsed) dfContext {
+	var cx dfContext
+	add := func(f string) {
+		if !slices.Contains(cx.paths, f) {
+			cx.paths = append(cx.paths, f)
+		}
+	}
+	env := slices.Contains(p.envFiles, ".env")
+	if c := src.compose; c != nil {
+		for _, f := range c.envFiles {
+			env = env || f == ".env"
+		}
+	}
+	if env || dfGitignoreNamesEnv(ctx, src) {
+		add(".env")
+	}
+	for _, f := range p.envFiles {
+		add(f)
+	}
+	if c := src.compose; c != nil {
+		for _, f := range c.envFiles {
+			add(f)
+		}
+	}
+	dir := src.opts.ContextDir
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			name := e.Name()
+			if name == ".git" {
+				cx.git = true
+				continue
+			}
+			if e.IsDir() {
+				continue
+			}
+			for _, pat := range dfKeyFilePatterns {
+				if ok, _ := path.Match(pat, strings.ToLower(name)); ok {
+					add(name)
+					break
+				}
+			}
+		}
+	}
+	return cx
+}
+
+// dfGitignoreNamesEnv reports whether a .gitignore in the context or one
+// of its parents up to the root has a pattern that matches .env (".env",
+// "*.env", ".env*", "**/.env"; "/.env" only in the context itself).
+func dfGitignoreNamesEnv(ctx context.Context, src *DockerfileSource) bool {
+	files, err := dfOpenFiles(src.opts.Root, src.opts.ContextDir, src.opts.MaxSize)
+	if err != nil {
+		return false
+	}
+	defer files.close()
+	ctxDir := dfAbs(src.opts.ContextDir)
+	for dir := ctxDir; ; dir = filepath.Dir(dir) {
+		if _, err := files.root.Rel(dir, dir); err != nil || ctx.Err() != nil {
+			return false
+		}
+		name := filepath.Join(dir, ".gitignore")
+		if _, err := os.Lstat(name); err == nil {
+			if data, err := files.read(ctx, name, true, ".gitignore"); err == nil && dfIgnoreMatchesEnv(string(data), dir == ctxDir) {
+				return true
+			}
+		}
+		if dir == files.root.Root() || filepath.Dir(dir) == dir {
+			return false
+		}
+	}
+}
+
+// dfIgnoreMatchesEnv reports whether a .gitignore's patterns match a .env
+// file in the context; anchored patterns count only in the context's own
+// .gitignore (here).
+func dfIgnoreMatchesEnv(data string, here bool) bool {
+	for _, line := range strings.Split(data, "\n") {
+		pat := strings.TrimSpace(line)
+		if pat == "" || strings.HasPrefix(pat, "#") || strings.HasPrefix(pat, "!") {
+			continue
+		}
+		pat = strings.TrimPrefix(pat, "**/")
+		if strings.HasPrefix(pat, "/") {
+			if !here {
+				continue
+			}
+			pat = strings.TrimPrefix(pat, "/")
+		}
+		if strings.Contains(strings.TrimSuffix(pat, "/"), "/") {
+			continue
+		}
+		if ok, _ := path.Match(pat, ".env"); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // dfCopiesPath returns a finding when a whole-context copy carries target
@@ -648,38 +910,4 @@ func dfJoinVars(vars []string) string {
 		return "ARG " + vars[0]
 	}
 	return "ARGs " + strings.Join(vars, ", ")
-}
-
-// dfLooksLikePath reports whether v reads as an absolute path to a file
-// (/run/secrets/db_password, /etc/ssl/private/app.key), not a secret that
-// happens to start with "/": path characters only, and either two or more
-// segments or one with a file extension, none looking like a random token.
-// Base64 secrets, which may start with "/", hold "+" or "=" or mix case
-// and digits, and so are still judged.
-func dfLooksLikePath(v string) bool {
-	if !strings.HasPrefix(v, "/") || len(v) > 4096 {
-		return false
-	}
-	segs := strings.Split(strings.Trim(v, "/"), "/")
-	if len(segs) == 0 || segs[0] == "" {
-		return v == "/"
-	}
-	for _, seg := range segs {
-		if seg == "" {
-			continue
-		}
-		for _, r := range seg {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
-				return false
-			}
-		}
-		if dfLooksRandom(seg) {
-			return false
-		}
-	}
-	if len(segs) >= 2 {
-		return true
-	}
-	ext := path.Ext(segs[0])
-	return len(ext) >= 2 && len(ext) <= 6 && len(segs[0]) > len(ext)
 }

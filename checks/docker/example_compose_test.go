@@ -33,7 +33,7 @@ func ExampleCompose() {
 		}
 	}
 	// Output:
-	// docker.image.pinned fail: unpinned image: 1 of 3 images
+	// docker.image.pinned fail: unpinned image: 1 of 3 pulled images
 	//   compose.prod.yaml:3 service "api": image "example/api:latest" uses the floating tag :latest
 	// docker.network.database-ports fail: database port published: 1 of 2 database/cache services
 	//   compose.yaml:9 service "db": publishes PostgreSQL port 5432 as host port 5432 on all interfaces; Docker's iptables rules bypass host firewalls such as ufw
@@ -63,7 +63,7 @@ func ExampleComposeChecks() {
 	fmt.Println("worst:", rep.Worst())
 	fmt.Println("failing:", rep.Err())
 	// Output:
-	// worst: pass
+	// worst: skip
 	// failing: <nil>
 }
 

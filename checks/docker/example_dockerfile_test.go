@@ -29,11 +29,15 @@ func ExampleDockerfileChecks() {
 	// Output:
 	// target: testdata/dockerfile/nouser/Dockerfile
 	// pass docker.dockerfile.base-pinned: 2 external images pinned
+	// warn docker.dockerfile.base-major-only: 1 major-only tag
+	//       Dockerfile:5 stage 1: base image "debian:12-slim" is pinned to a major version only: :12-slim moves to each new minor release (expected debian:12.<minor>-slim with a minor or patch version (or a digest), found debian:12-slim)
 	// fail docker.dockerfile.user: final stage runs as root: no USER
 	//       Dockerfile:5 stage 1: final stage has no USER instruction, so it runs as root (the default of debian:12-slim) (expected USER with a non-root name or UID in the final stage, found no USER)
+	// skip docker.dockerfile.user-entrypoint: final stage runs as root with no step-down in its entrypoint (docker.dockerfile.user fails it)
 	// fail docker.dockerfile.healthcheck: final stage has no HEALTHCHECK
 	//       Dockerfile:5 stage 1: final stage declares no HEALTHCHECK (expected HEALTHCHECK CMD … in the final stage, found no HEALTHCHECK)
 	// pass docker.dockerfile.secrets: no literal secrets in 0 ENV/ARG keys
+	// pass docker.dockerfile.build-secrets: no build-time secret in 0 RUNs and 1 COPY/ADD source
 	// pass docker.dockerfile.env-excluded: no COPY of the whole build context and no .env copied by name
 }
 

@@ -71,7 +71,8 @@ func TestWeakness(t *testing.T) {
 		{"kqzmvbwtrlpxhgfd", ""},
 		{"k9#Lm2$pQ7vX", ""},
 		{"ghp_4f8a9c2e7b1d6f3a0e5c9b8a7d6e5f4a3b2c", ""},
-		{"sk_test_4eC39HqLyjWDarjtT1zdp7dc", ""},
+		{"sk_test_9qT27LmXwRzKd81vBnY4pEc2", ""},
+		{"sk_test_4eC39HqLyjWDarjtT1zdp7dc", WeakWellKnown}, // the key of Stripe's documentation
 		{"test-4f8a9c2e7b1d6f3a0e5c", ""},
 		{"admin-7f3k29xk2m1q0p4z8r", ""},
 		{"8472910384756test", ""},

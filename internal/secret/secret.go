@@ -49,6 +49,10 @@ var neutralWords = map[string]bool{
 	"AUDIENCE": true, "METHOD": true, "MODE": true, "URL": true, "URI": true, "ENDPOINT": true,
 	"USER": true, "USERNAME": true, "ROLE": true, "SCOPE": true, "SCOPES": true, "LOCATION": true,
 	"REF": true, "ARN": true, "INTERVAL": true, "DURATION": true, "AGE": true, "DOMAIN": true,
+	"USR": true, "DRIVER": true, "PROVIDER": true, "HASHER": true, "EXPIRATION": true, "EXPIRE": true,
+	"LIFETIME": true, "KID": true, "KEYID": true, "AUDIENCES": true, "ROLES": true, "STRATEGY": true,
+	"BACKEND": true, "STORE": true, "ROUNDS": true, "ITERATIONS": true, "BITS": true, "ENGINE": true,
+	"FORMAT": true, "ENCODING": true, "ALGO": true, "CIPHER": true,
 }
 
 // Words splits a key into upper-case words at '_', '-', '.', and
@@ -81,10 +85,12 @@ func Words(key string) []string {
 
 // IsSecretKey reports whether key names a secret: one of its words is a
 // secret word (PASSWORD, SECRET, TOKEN, KEY, ...) and none is a neutral
-// word (FILE, PUBLIC, VERSION, ID, ...).
+// word (FILE, PUBLIC, VERSION, ID, USER, DRIVER, ...). A word that ends
+// in a secret word is split first, so PGPASSWORD, MYSQLPWD and REDISPASS
+// are secret keys (but not BYPASS or MONKEY).
 func IsSecretKey(key string) bool {
 	found := false
-	for _, w := range Words(key) {
+	for _, w := range keyWords(key) {
 		if neutralWords[w] {
 			return false
 		}

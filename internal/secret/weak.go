@@ -75,7 +75,20 @@ var wellKnownValues = map[string]bool{
 	"654321": true, "000000": true, "111111": true, "121212": true, "123123": true,
 	"112233": true, "1q2w3e4r": true, "1qaz2wsx": true, "qwerty123": true, "abc123": true,
 	"trustno1": true, "p@ssw0rd": true, "passw0rd": true, "pa$$word": true, "pa$$w0rd": true,
+	// Values published in official image docs, tutorials and vendor
+	// examples, copied into real deployments.
+	"mysecretpassword": true, "my-secret-pw": true, "supersecret": true, "supersecretpassword": true,
+	"changeit": true, "notasecret": true, "minioadmin": true, "minio123": true, "secretpassword": true,
+	"your-256-bit-secret": true, "your-512-bit-secret": true, "your-secret-key": true,
+	"super-secret-jwt-token-with-at-least-32-characters-long": true,
+	"akiaiosfodnn7example": true, "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey": true,
+	"sk_test_4ec39hqlyjwdarjtt1zdp7dc": true, "secret_key_base": true, "s3cr3t": true,
+	"keyboard cat": true, "shhhhh": true, "thisisasecret": true, "thisismysecret": true,
 }
+
+// wellKnownPrefixes begin values that their framework marks as demo or
+// development secrets.
+var wellKnownPrefixes = []string{"django-insecure-", "insecure-", "dev-secret", "devsecret"}
 
 // wellKnownWords are the words of which a well-known value is made: the
 // defaults of common images and frameworks, the top of common password
@@ -141,6 +154,11 @@ func isWellKnown(value string) bool {
 	v := strings.ToLower(strings.TrimSpace(value))
 	if wellKnownValues[v] {
 		return true
+	}
+	for _, p := range wellKnownPrefixes {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
 	}
 	// Drop a trailing number and punctuation ("Password123!"), then read
 	// the rest either as l33t ("P@ssw0rd") or with digits dropped
