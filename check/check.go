@@ -27,7 +27,7 @@ type Check interface {
 // overrides, filters and every report name both.
 type Meta struct {
 	// ID is stable, lower-case and dotted, one rule per ID:
-	// "docker.image.pinned". Required.
+	// "docker.compose.image-pinned". Required.
 	ID string
 	// Target is the thing checked, set by the constructor from its source
 	// and known before the run: a file path relative to the directory the
@@ -59,7 +59,7 @@ type Meta struct {
 }
 
 // Name returns how reports and test names show the check: the ID, and the
-// target in brackets when there is one: "docker.image.pinned [deploy/compose.yaml]".
+// target in brackets when there is one: "docker.compose.image-pinned [deploy/compose.yaml]".
 func (m Meta) Name() string {
 	if m.Target == "" {
 		return m.ID
@@ -103,7 +103,7 @@ func (m Meta) validate() error {
 	case m.ID == "":
 		errs = append(errs, errors.New("empty ID"))
 	case !validID(m.ID):
-		errs = append(errs, fmt.Errorf("ID %q is not lower-case and dotted (like %q)", truncate(m.ID, 60), "docker.image.pinned"))
+		errs = append(errs, fmt.Errorf("ID %q is not lower-case and dotted (like %q)", truncate(m.ID, 60), "docker.compose.image-pinned"))
 	}
 	if !m.Severity.Valid() {
 		errs = append(errs, fmt.Errorf("severity %s is not set to one of info, low, medium, high, critical", m.Severity))

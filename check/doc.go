@@ -26,7 +26,7 @@
 // # Identity: ID and Target
 //
 // A check's identity in a run is the pair (Meta.ID, Meta.Target). The ID
-// names the rule ("docker.image.pinned"); the Target names the thing it
+// names the rule ("docker.compose.image-pinned"); the Target names the thing it
 // judged ("deploy/prod/compose.yml", "https://api.example.com",
 // "postgres://db:5432/app", never with credentials). So one rule runs
 // against many files, URLs or servers in one run, and waivers, severity

@@ -77,7 +77,7 @@ func ExampleRunner() {
 // Waivers accept a known failure for a while, with a reason and an approver.
 func ExampleRunner_waivers() {
 	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	legacy := check.New(check.Meta{ID: "docker.image.pinned", Target: "deploy/prod/compose.yml", Severity: check.SeverityHigh},
+	legacy := check.New(check.Meta{ID: "docker.compose.image-pinned", Target: "deploy/prod/compose.yml", Severity: check.SeverityHigh},
 		func(ctx context.Context) check.Result {
 			return check.Fail("1 unpinned image", check.Finding{
 				Message:  "image app:latest is not pinned",
@@ -87,7 +87,7 @@ func ExampleRunner_waivers() {
 	r := check.Runner{
 		Now: func() time.Time { return now },
 		Waivers: []check.Waiver{{
-			ID: "docker.image.*", Target: "deploy/**/compose.yml", Location: `service "legacy"`,
+			ID: "docker.compose.image-*", Target: "deploy/**/compose.yml", Location: `service "legacy"`,
 			Reason: "retired in January", Approver: "ops-lead",
 			Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
 		}},
@@ -97,7 +97,7 @@ func ExampleRunner_waivers() {
 	fmt.Println(o.Meta.Name(), o.Result.Status, o.Waiver.State, "by", o.Waiver.Waiver)
 	fmt.Println("passed:", rep.Passed())
 	// Output:
-	// docker.image.pinned [deploy/prod/compose.yml] fail applied by docker.image.* [deploy/**/compose.yml] at service "legacy" (retired in January, until 2027-01-31, approved by ops-lead)
+	// docker.compose.image-pinned [deploy/prod/compose.yml] fail applied by docker.compose.image-* [deploy/**/compose.yml] at service "legacy" (retired in January, until 2027-01-31, approved by ops-lead)
 	// passed: true
 }
 

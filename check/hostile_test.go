@@ -235,8 +235,8 @@ func TestRunnerTargets(t *testing.T) {
 		})
 	}
 	checks := []check.Check{
-		mk("docker.image.pinned", "deploy/prod/compose.yml"),
-		mk("docker.image.pinned", "deploy/legacy/compose.yml"),
+		mk("docker.compose.image-pinned", "deploy/prod/compose.yml"),
+		mk("docker.compose.image-pinned", "deploy/legacy/compose.yml"),
 		mk("security.hsts", "https://a.example.test"),
 		mk("security.hsts", "https://b.example.test"),
 	}
@@ -253,14 +253,14 @@ func TestRunnerTargets(t *testing.T) {
 		names = append(names, o.Meta.Name())
 	}
 	assert.Equal(t, []string{
-		"docker.image.pinned [deploy/prod/compose.yml]", "docker.image.pinned [deploy/legacy/compose.yml]",
+		"docker.compose.image-pinned [deploy/prod/compose.yml]", "docker.compose.image-pinned [deploy/legacy/compose.yml]",
 		"security.hsts [https://a.example.test]", "security.hsts [https://b.example.test]",
 	}, names)
 	assert.False(t, rep.Outcomes[0].Waived())
 	assert.True(t, rep.Outcomes[1].Waived(), "waived by target")
 	assert.Equal(t, check.SeverityHigh, rep.Outcomes[2].Meta.Severity)
 	assert.Equal(t, check.SeverityLow, rep.Outcomes[3].Meta.Severity, "override by target")
-	assert.Contains(t, rep.Err().Error(), "docker.image.pinned [deploy/prod/compose.yml] (high)")
+	assert.Contains(t, rep.Err().Error(), "docker.compose.image-pinned [deploy/prod/compose.yml] (high)")
 
 	r.Filter = check.Filter{Targets: []string{"https://**"}}
 	rep, err = r.Run(t.Context(), checks...)
@@ -268,9 +268,9 @@ func TestRunnerTargets(t *testing.T) {
 	assert.Len(t, rep.Outcomes, 2)
 	assert.Equal(t, 2, rep.Filtered)
 
-	_, err = (&check.Runner{}).Run(t.Context(), checks[0], mk("docker.image.pinned", "deploy/prod/compose.yml"))
+	_, err = (&check.Runner{}).Run(t.Context(), checks[0], mk("docker.compose.image-pinned", "deploy/prod/compose.yml"))
 	require.ErrorIs(t, err, check.ErrInvalid)
-	assert.Contains(t, err.Error(), `checks 0 and 1 are both "docker.image.pinned [deploy/prod/compose.yml]"`)
+	assert.Contains(t, err.Error(), `checks 0 and 1 are both "docker.compose.image-pinned [deploy/prod/compose.yml]"`)
 }
 
 func TestWaiverDecisionIgnoresOrder(t *testing.T) {

@@ -294,14 +294,14 @@ func TestRunnerFiltersAndOverrides(t *testing.T) {
 		return check.New(check.Meta{ID: id, Severity: sev, Tags: tags}, func(context.Context) check.Result { return check.Fail("no") })
 	}
 	checks := []check.Check{
-		mk("docker.image.pinned", check.SeverityHigh, "docker"),
-		mk("docker.logging.rotation", check.SeverityLow, "docker"),
+		mk("docker.compose.image-pinned", check.SeverityHigh, "docker"),
+		mk("docker.compose.log-rotation", check.SeverityLow, "docker"),
 		mk("tls.version", check.SeverityHigh, "security"),
 		mk("tls.hsts", check.SeverityMedium, "security"),
 	}
 	r := check.Runner{
 		Filter:    check.Filter{IDs: []string{"docker.*", "tls.*"}, ExcludeIDs: []string{"tls.version"}, MinSeverity: check.SeverityMedium},
-		Overrides: []check.Override{{ID: "docker.*", Severity: check.SeverityMedium}, {ID: "docker.logging.*", Severity: check.SeverityCritical}},
+		Overrides: []check.Override{{ID: "docker.*", Severity: check.SeverityMedium}, {ID: "docker.compose.log-*", Severity: check.SeverityCritical}},
 	}
 	rep, err := r.Run(t.Context(), checks...)
 	require.NoError(t, err)
@@ -309,7 +309,7 @@ func TestRunnerFiltersAndOverrides(t *testing.T) {
 	for _, o := range rep.Outcomes {
 		ids = append(ids, o.Meta.ID+"="+o.Meta.Severity.String())
 	}
-	assert.Equal(t, []string{"docker.image.pinned=medium", "docker.logging.rotation=critical", "tls.hsts=medium"}, ids)
+	assert.Equal(t, []string{"docker.compose.image-pinned=medium", "docker.compose.log-rotation=critical", "tls.hsts=medium"}, ids)
 	assert.Equal(t, 1, rep.Filtered)
 
 	r = check.Runner{Filter: check.Filter{Tags: []string{"security"}}}
@@ -560,7 +560,7 @@ func TestRetry(t *testing.T) {
 
 func TestMetaValidate(t *testing.T) {
 	for id, ok := range map[string]bool{
-		"docker.image.pinned": true, "tls.min-version": true, "pg.ssl_on": true, "a": true, "v2.x": true,
+		"docker.compose.image-pinned": true, "tls.min-version": true, "pg.ssl_on": true, "a": true, "v2.x": true,
 		"": false, "Docker.x": false, "a..b": false, ".a": false, "a.": false, "a b": false, "ä.b": false,
 	} {
 		err := check.Meta{ID: id, Severity: check.SeverityLow}.Validate()

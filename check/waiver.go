@@ -28,7 +28,7 @@ const DefaultWaiverLifetime = 365 * 24 * time.Hour
 // unmatched. When several waivers match an outcome the decision does not
 // depend on their order (see [AppliedWaiver]).
 //
-// Patterns. ID is a [path.Match] glob over check IDs ("docker.hardening.*").
+// Patterns. ID is a [path.Match] glob over check IDs ("docker.compose.no-*").
 // Target and Location are path globs in which "*" matches within one path
 // segment and "**" across segments, so they read as people expect for
 // paths:
@@ -131,7 +131,7 @@ func globMatch(pattern, name string) bool {
 }
 
 // String renders w for reports:
-// `docker.image.* [deploy/**] at compose.yml:* (legacy api, until 2027-01-31, approved by ana)`.
+// `docker.compose.image-* [deploy/**] at compose.yml:* (legacy api, until 2027-01-31, approved by ana)`.
 func (w Waiver) String() string {
 	var b strings.Builder
 	b.WriteString(w.ID)

@@ -69,7 +69,7 @@
 //	  ✗ docker.user.nonroot [docker-compose.yml]  critical  1 service runs as root (3ms)
 //	      - runs as root (expected a non-root user, found root) at 2 places: docker-compose.yml:12 service api; docker-compose.yml:40 service worker
 //	      fix: Set user: in the service.
-//	  ✓ docker.image.pinned [docker-compose.yml]  high      all 3 images pinned by digest (12ms)
+//	  ✓ docker.compose.image-pinned [docker-compose.yml]  high      all 3 images pinned by digest (12ms)
 //	  ~ docker.healthcheck [docker-compose.yml]   medium    1 service has no healthcheck (waived fail, 1ms)
 //	      - docker-compose.yml:30 service legacy: no healthcheck
 //	      waived: legacy service, retired in May until 2026-05-31 by ana
@@ -158,7 +158,7 @@
 //	  "filtered": 0,
 //	  "outcomes": [
 //	    {
-//	      "id": "docker.image.pinned",
+//	      "id": "docker.compose.image-pinned",
 //	      "target": "deploy/compose.yml",
 //	      "section": "Deployment / Docker & Infrastructure",
 //	      "severity": "high",

@@ -16,7 +16,7 @@ import (
 func exampleChecks() []check.Check {
 	const section = "Deployment / Docker & Infrastructure"
 	return []check.Check{
-		check.New(check.Meta{ID: "docker.image.pinned", Target: "docker-compose.yml", Section: section, Item: "Pin image versions", Severity: check.SeverityHigh},
+		check.New(check.Meta{ID: "docker.compose.image-pinned", Target: "docker-compose.yml", Section: section, Item: "Pin image versions", Severity: check.SeverityHigh},
 			func(ctx context.Context) check.Result { return check.Pass("all 3 images pinned by digest") }),
 		check.New(check.Meta{
 			ID: "docker.user.nonroot", Target: "docker-compose.yml", Section: section, Item: "Run containers as non-root", Severity: check.SeverityCritical,
@@ -86,7 +86,7 @@ func ExampleText() {
 	//   ✗ docker.user.nonroot [docker-compose.yml]  critical  1 service runs as root
 	//       - docker-compose.yml:12 service api: runs as root (expected a non-root user, found root)
 	//       fix: Set user: in the service.
-	//   ✓ docker.image.pinned [docker-compose.yml]  high      all 3 images pinned by digest
+	//   ✓ docker.compose.image-pinned [docker-compose.yml]  high      all 3 images pinned by digest
 	//   ~ docker.healthcheck [docker-compose.yml]   medium    1 service has no healthcheck (waived fail)
 	//       - docker-compose.yml:30 service legacy: no healthcheck
 	//       waived: legacy service, retired in May (target *.yml) until 2026-05-31 by ana
@@ -244,15 +244,15 @@ func ExampleJUnit() {
 	//     <properties>
 	//       <property name="prodcheck.policy" value="fail at medium or above"></property>
 	//     </properties>
-	//     <testcase name="docker.image.pinned [docker-compose.yml]" classname="Deployment / Docker &amp; Infrastructure" time="0.001">
+	//     <testcase name="docker.compose.image-pinned [docker-compose.yml]" classname="Deployment / Docker &amp; Infrastructure" time="0.001">
 	//       <properties>
-	//         <property name="prodcheck.id" value="docker.image.pinned"></property>
+	//         <property name="prodcheck.id" value="docker.compose.image-pinned"></property>
 	//         <property name="prodcheck.status" value="pass"></property>
 	//         <property name="prodcheck.severity" value="high"></property>
 	//         <property name="prodcheck.failing" value="false"></property>
 	//         <property name="prodcheck.target" value="docker-compose.yml"></property>
 	//       </properties>
-	//       <system-out><![CDATA[pass: docker.image.pinned [docker-compose.yml] (high): all 3 images pinned by digest
+	//       <system-out><![CDATA[pass: docker.compose.image-pinned [docker-compose.yml] (high): all 3 images pinned by digest
 	// ]]></system-out>
 	//     </testcase>
 	//     <testcase name="docker.user.nonroot [docker-compose.yml]" classname="Deployment / Docker &amp; Infrastructure" time="0.002" file="docker-compose.yml" line="12">

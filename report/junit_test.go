@@ -72,7 +72,7 @@ func TestJUnitIngest(t *testing.T) {
 		status[name] = tc.Status
 	}
 	assert.Equal(t, map[string]junit.Status{
-		"docker.image.pinned [deploy/compose.yml]":        junit.StatusPassed,
+		"docker.compose.image-pinned [deploy/compose.yml]":        junit.StatusPassed,
 		"docker.user.nonroot [deploy/compose.yml]":        junit.StatusFailed,
 		"docker.healthcheck [deploy/compose.yml]":         junit.StatusSkipped, // waived fail
 		"docker.ports.published [deploy/compose.yml]":     junit.StatusPassed,  // warn, not strict

@@ -21,7 +21,7 @@ type ProgressOptions struct {
 }
 
 // A ProgressLine draws a live one-line progress indicator for a run on a
-// terminal: "  12/40 checks done, 1 failing (last: docker.image.pinned)".
+// terminal: "  12/40 checks done, 1 failing (last: docker.compose.image-pinned)".
 // Give its Update method to Runner.OnOutcome and call Clear when Run
 // returns, before rendering the report. Use it only when the writer is a
 // terminal (see [ColorAuto]); it writes carriage returns and an erase-line

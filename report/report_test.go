@@ -58,7 +58,7 @@ func fixture() *check.Report {
 		Filtered: 2,
 		Outcomes: []check.Outcome{
 			{
-				Meta:     check.Meta{ID: "docker.image.pinned", Target: "deploy/compose.yml", Title: "Images are pinned", Section: secInfra, Item: "Pin image versions (no `latest`)", Severity: check.SeverityHigh, Tags: []string{"docker"}},
+				Meta:     check.Meta{ID: "docker.compose.image-pinned", Target: "deploy/compose.yml", Title: "Images are pinned", Section: secInfra, Item: "Pin image versions (no `latest`)", Severity: check.SeverityHigh, Tags: []string{"docker"}},
 				Result:   check.Pass("all 6 images pinned by digest"),
 				Start:    at(1),
 				Duration: 12 * time.Millisecond,

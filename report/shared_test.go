@@ -24,10 +24,10 @@ func sharedErrorReport() *check.Report {
 		return check.Outcome{Meta: check.Meta{ID: id, Target: target, Severity: check.SeverityHigh, Section: "Deployment / Docker"}, Result: r}
 	}
 	return &check.Report{Outcomes: []check.Outcome{
-		stopped("docker.image.pinned", "deploy/compose.yaml"),
+		stopped("docker.compose.image-pinned", "deploy/compose.yaml"),
 		stopped("docker.compose.healthcheck", "deploy/compose.yaml"),
-		stopped("docker.restart.policy", "deploy/compose.yaml"),
-		stopped("docker.image.pinned", "other/compose.yaml"),
+		stopped("docker.compose.restart-policy", "deploy/compose.yaml"),
+		stopped("docker.compose.image-pinned", "other/compose.yaml"),
 		{Meta: check.Meta{ID: "tls.version", Target: "https://example.com", Severity: check.SeverityHigh, Section: "Security"}, Result: check.Error(errors.New("dial: connection refused"))},
 	}}
 }
@@ -50,7 +50,7 @@ func TestSharedErrorShownOnce(t *testing.T) {
 			before, _, _ := strings.Cut(rest, "other/compose.yaml")
 			assert.NotContains(t, before, "empty section between colons", "the sections name the shared error, not its words\n%s", out)
 			assert.Contains(t, out, "stopped several checks")
-			assert.Regexp(t, `(?i)stopped 3 checks: .?docker\.image\.pinned.?, .?docker\.compose\.healthcheck.?, .?docker\.restart\.policy`, out)
+			assert.Regexp(t, `(?i)stopped 3 checks: .?docker\.compose\.image-pinned.?, .?docker\.compose\.healthcheck.?, .?docker\.compose\.restart-policy`, out)
 			assert.Contains(t, out, "the error of deploy/compose.yaml shown above (3 checks)")
 			assert.Contains(t, out, "dial: connection refused", "an error of its own is shown where it is")
 		})

@@ -31,7 +31,7 @@ func TestTextNoColor(t *testing.T) {
 
 func TestTextColor(t *testing.T) {
 	out := renderText(t, fixture(), report.Options{Color: true})
-	assert.Contains(t, out, "\x1b[32m✓\x1b[0m docker.image.pinned")
+	assert.Contains(t, out, "\x1b[32m✓\x1b[0m docker.compose.image-pinned")
 	assert.Contains(t, out, "\x1b[31m✗\x1b[0m docker.user.nonroot")
 	assert.Contains(t, out, "\x1b[1mDeployment / Docker & Infrastructure\x1b[0m")
 	assert.Contains(t, out, `\x1b[31mred`, "a result's escape sequences stay escaped with colour on")
@@ -40,7 +40,7 @@ func TestTextColor(t *testing.T) {
 func TestTextMarks(t *testing.T) {
 	out := renderText(t, fixture(), report.Options{NoTimings: true, Order: report.OrderChecklist})
 	for _, want := range []string{
-		"  ✓ docker.image.pinned [deploy/compose.yml]  high      all 6 images pinned by digest\n",
+		"  ✓ docker.compose.image-pinned [deploy/compose.yml]  high      all 6 images pinned by digest\n",
 		"  ✗ docker.user.nonroot [deploy/compose.yml]  critical  3 of 5 services run as root\n",
 		"  ~ docker.healthcheck [deploy/compose.yml]   medium    1 service has no healthcheck (waived fail)\n",
 		"      waived: legacy api, migrating in Q3 until 2027-01-31 by ana\n",

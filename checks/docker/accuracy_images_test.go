@@ -62,7 +62,7 @@ func TestAccuracyImageTags(t *testing.T) {
 		want = append(want, composeResource(s))
 	}
 	slices.Sort(want)
-	pinned := got["docker.image.pinned"]
+	pinned := got["docker.compose.image-pinned"]
 	assert.Equal(t, check.StatusFail, pinned.Result.Status)
 	assert.Equal(t, want, accResources(pinned))
 	mo := got["docker.compose.image-major-only"]
@@ -145,7 +145,7 @@ func TestAccuracyImageStatuses(t *testing.T) {
 			p := Compose(ComposeOptions{Dir: filepath.Join(accuracyTestdata, "images", tc.dir)})
 			checks := []check.Check{ImagePinned(p, ImagePinnedOptions{}), BuildPullPolicy(p, BuildPullPolicyOptions{})}
 			got := accRun(t, checks...)
-			pinned := got["docker.image.pinned"]
+			pinned := got["docker.compose.image-pinned"]
 			assert.Equal(t, tc.want, compose{pinned.Result.Status, got["docker.compose.build-pull-policy"].Result.Status}, pinned.Result.Message)
 			assert.Contains(t, pinned.Result.Message, tc.note)
 			builds := accBuilds(t, p)

@@ -269,7 +269,7 @@ func composeVerdict(f *composeFindings, status check.Status, pass string, total 
 	return check.Fail(msg, fs...)
 }
 
-// ----- docker.image.pinned, docker.compose.image-major-only -----
+// ----- docker.compose.image-pinned, docker.compose.image-major-only -----
 
 // ImagePinnedOptions configures [ImagePinned] and [ImageMajorOnly]. Both
 // read images with the same rule as the Dockerfile checks (see
@@ -393,7 +393,7 @@ func composeIsAre(n int) string {
 // leaves incomplete (app:${TAG}): the deploy decides, and
 // docker.compose.variables reports the blank.
 func ImagePinned(p *ComposeProject, opts ImagePinnedOptions) check.Check {
-	m := dockerMeta("compose", "docker.image.pinned", "Compose images are pinned to a version or digest",
+	m := dockerMeta("compose", "docker.compose.image-pinned", "Compose images are pinned to a version or digest",
 		sectionInfra, itemImages, check.SeverityMedium,
 		"Pin every image to a version tag (postgres:16.4) or, better, a digest (postgres@sha256:…); give variables used in tags a pinned default (${TAG:-1.4.2}) or require them (${TAG:?set TAG}).",
 		[]string{"reliability", "supply-chain"},
@@ -446,7 +446,7 @@ func ImageMajorOnly(p *ComposeProject, opts ImagePinnedOptions) check.Check {
 		"CIS Docker Benchmark 4.2 (partial)", "DCLint service-image-require-explicit-tag (partial)")
 	return composeCheck(p, m, func(ctx context.Context, cm *composeModel) check.Result {
 		if opts.RequireDigest {
-			return check.Skip("RequireDigest is set: docker.image.pinned asks for a digest")
+			return check.Skip("RequireDigest is set: docker.compose.image-pinned asks for a digest")
 		}
 		f := &composeFindings{m: cm}
 		checked := 0
@@ -751,7 +751,7 @@ func (m *composeModel) refused(abs, shown string) string {
 	return ""
 }
 
-// ----- docker.resources.* -----
+// ----- resource limits -----
 
 func composeResourceLimits(s *types.ServiceConfig) *types.Resource {
 	if s.Deploy != nil && s.Deploy.Resources.Limits != nil {
@@ -764,7 +764,7 @@ func composeResourceLimits(s *types.ServiceConfig) *types.Resource {
 // deploy.resources.limits.memory or mem_limit, whether or not the file has
 // a version: key.
 func MemoryLimited(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.resources.memory", "Compose services have a memory limit",
+	m := dockerMeta("compose", "docker.compose.memory-limit", "Compose services have a memory limit",
 		sectionConfig, itemLimits, check.SeverityMedium,
 		"Set deploy.resources.limits.memory (or mem_limit) on every service, sized from its observed peak plus headroom, so that one leak cannot starve the host.",
 		[]string{"reliability", "resources"},
@@ -782,7 +782,7 @@ func MemoryLimited(p *ComposeProject) check.Check {
 // CPULimited checks that every service has a CPU limit, through
 // deploy.resources.limits.cpus, cpus or cpu_quota.
 func CPULimited(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.resources.cpu", "Compose services have a CPU limit",
+	m := dockerMeta("compose", "docker.compose.cpu-limit", "Compose services have a CPU limit",
 		sectionConfig, itemLimits, check.SeverityLow,
 		"Set deploy.resources.limits.cpus (or cpus) on every service, so that one busy container cannot starve the others.",
 		[]string{"reliability", "resources"},
@@ -801,7 +801,7 @@ func CPULimited(p *ComposeProject) check.Check {
 // (pids_limit or deploy.resources.limits.pids), against fork bombs. It
 // warns.
 func PidsLimited(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.resources.pids", "Compose services limit their number of processes",
+	m := dockerMeta("compose", "docker.compose.pids-limit", "Compose services limit their number of processes",
 		sectionInfra, itemInfraLimits, check.SeverityLow,
 		"Set pids_limit (or deploy.resources.limits.pids) on every service, e.g. 200, so that a fork bomb or a thread leak stays inside the container.",
 		[]string{"reliability", "resources", "security"},
@@ -820,7 +820,7 @@ func PidsLimited(p *ComposeProject) check.Check {
 		})
 }
 
-// ----- docker.restart.policy -----
+// ----- docker.compose.restart-policy -----
 
 // RestartPolicyOptions configures [RestartPolicy].
 type RestartPolicyOptions struct {
@@ -834,7 +834,7 @@ type RestartPolicyOptions struct {
 // deploy.restart_policy whose condition is not none. A missing policy
 // fails.
 func RestartPolicy(p *ComposeProject, opts RestartPolicyOptions) check.Check {
-	m := dockerMeta("compose", "docker.restart.policy", "Long-running compose services have a restart policy",
+	m := dockerMeta("compose", "docker.compose.restart-policy", "Long-running compose services have a restart policy",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Set restart: unless-stopped (or always, or on-failure:5) on every long-running service, so that it comes back after a crash or a reboot.",
 		[]string{"reliability"},

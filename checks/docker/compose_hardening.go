@@ -13,13 +13,13 @@ import (
 	"github.com/prodcheck/prodcheck/check"
 )
 
-// ----- docker.hardening.* -----
+// ----- hardening rules -----
 
 // NotPrivileged checks that no service runs privileged: a privileged
 // container has every capability and every device, root on the host in
 // all but name.
 func NotPrivileged(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.hardening.privileged", "No compose service runs privileged",
+	m := dockerMeta("compose", "docker.compose.unprivileged", "No compose service runs privileged",
 		sectionConfig, itemReviewCompose, check.SeverityCritical,
 		"Remove privileged: true; grant the one capability (cap_add) or device (devices:) the service needs instead.",
 		[]string{"security", "hardening"},
@@ -51,7 +51,7 @@ func composeRuntimeSocket(p string) string {
 // with use_api_socket: whoever reaches that socket controls the host,
 // read-only mount or not.
 func NoDockerSocket(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.hardening.socket", "No compose service mounts the Docker socket",
+	m := dockerMeta("compose", "docker.compose.no-runtime-socket", "No compose service mounts the Docker socket",
 		sectionConfig, itemReviewCompose, check.SeverityCritical,
 		"Remove the docker.sock mount; if a tool must watch containers, give it a filtering socket proxy with read-only access to the endpoints it needs.",
 		[]string{"security", "hardening"},
@@ -85,7 +85,7 @@ func NoDockerSocket(p *ComposeProject) check.Check {
 // NoHostNamespaces checks that no service shares a namespace of the host:
 // network_mode, pid, ipc, uts or userns_mode "host".
 func NoHostNamespaces(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.hardening.host-namespaces", "No compose service shares a host namespace",
+	m := dockerMeta("compose", "docker.compose.no-host-namespaces", "No compose service shares a host namespace",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove network_mode/pid/ipc/uts/userns_mode: host; publish the ports the service needs, and use a shared named volume or network for what it shares with other containers.",
 		[]string{"security", "hardening"},
@@ -125,7 +125,7 @@ func composeNoNewPrivileges(opt string) (about, on bool) {
 // no-new-privileges:true, so that setuid binaries cannot raise privileges.
 // It warns.
 func NoNewPrivileges(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.hardening.no-new-privileges", "Compose services set no-new-privileges",
+	m := dockerMeta("compose", "docker.compose.no-new-privileges", "Compose services set no-new-privileges",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Add security_opt: [\"no-new-privileges:true\"] to every service.",
 		[]string{"security", "hardening"},
@@ -179,7 +179,7 @@ func NoDangerousCapabilities(p *ComposeProject, opts CapabilitiesOptions) check.
 	for _, c := range opts.Allow {
 		allow[composeCapName(c)] = true
 	}
-	m := dockerMeta("compose", "docker.hardening.capabilities", "No compose service adds a dangerous capability",
+	m := dockerMeta("compose", "docker.compose.no-dangerous-capabilities", "No compose service adds a dangerous capability",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove the capability from cap_add, or replace it with the narrow one the service needs; start from cap_drop: [ALL] and add back only what is required.",
 		[]string{"security", "hardening"},
@@ -201,7 +201,7 @@ func NoDangerousCapabilities(p *ComposeProject, opts CapabilitiesOptions) check.
 // filesystem (read_only: true), writable paths given as volumes or tmpfs.
 // It warns, at Info severity.
 func ReadOnlyRootFS(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.hardening.read-only", "Compose services run with a read-only root filesystem",
+	m := dockerMeta("compose", "docker.compose.read-only-rootfs", "Compose services run with a read-only root filesystem",
 		sectionConfig, itemReviewCompose, check.SeverityInfo,
 		"Set read_only: true and give the paths the service writes as tmpfs: or volumes:.",
 		[]string{"security", "hardening"},
@@ -214,13 +214,13 @@ func ReadOnlyRootFS(p *ComposeProject) check.Check {
 		})
 }
 
-// ----- docker.logging.rotation -----
+// ----- docker.compose.log-rotation -----
 
 // LogRotation checks that every service's logs are rotated (json-file with
 // max-size, or the local driver) or shipped to a central driver (syslog,
 // journald, fluentd, gelf, awslogs, loki, ...). It warns.
 func LogRotation(p *ComposeProject) check.Check {
-	m := dockerMeta("compose", "docker.logging.rotation", "Compose services rotate or ship their logs",
+	m := dockerMeta("compose", "docker.compose.log-rotation", "Compose services rotate or ship their logs",
 		sectionLogging, itemLogRetention, check.SeverityLow,
 		"Set logging: {driver: json-file, options: {max-size: 10m, max-file: \"3\"}} on every service (a YAML anchor keeps it short), or a central driver such as fluentd, gelf, awslogs or loki.",
 		[]string{"logging", "reliability"})

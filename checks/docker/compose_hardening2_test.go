@@ -60,7 +60,7 @@ func TestHardeningStatusMatrix(t *testing.T) {
 		pathsRO = "docker.compose.host-paths-read-only"
 		prop    = "docker.compose.mount-propagation"
 		capDrop = "docker.compose.cap-drop"
-		socket  = "docker.hardening.socket"
+		socket  = "docker.compose.no-runtime-socket"
 	)
 	cases := []struct {
 		dir  string
@@ -177,7 +177,7 @@ func TestHardeningMessages(t *testing.T) {
 		} {
 			assert.Contains(t, text, w)
 		}
-		text = findingText(hardeningRun(t, "socket-dir/bad")["docker.hardening.socket"])
+		text = findingText(hardeningRun(t, "socket-dir/bad")["docker.compose.no-runtime-socket"])
 		assert.Contains(t, text, `compose.yaml:5 service "cadvisor" mounts /var/run, which holds the container runtime socket (read-only still allows every API call)`)
 		assert.Contains(t, text, `compose.yaml:12 service "agent" mounts /run, which holds`)
 	})

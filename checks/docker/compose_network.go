@@ -161,7 +161,7 @@ func (m *composeModel) portPick(p types.ServicePortConfig) func(*yaml.Node) *yam
 // interface. Docker's own iptables rules put a published port in front of
 // any host firewall, so 5432:5432 exposes the database to the network.
 func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
-	m := dockerMeta("compose", "docker.network.database-ports", "Database and cache services publish no port on a public interface",
+	m := dockerMeta("compose", "docker.compose.database-ports", "Database and cache services publish no port on a public interface",
 		sectionNetwork, itemPrivateDB, check.SeverityHigh,
 		"Remove the ports: entry of the database (other services reach it by service name on a shared network); if a host tool needs it, bind it to loopback: 127.0.0.1:5432:5432.",
 		[]string{"security", "network", "database"},
@@ -216,7 +216,7 @@ func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
 // connection variable whose value the files do not hold (DATABASE_URL
 // unset), the files cannot tell and the check warns.
 func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
-	m := dockerMeta("compose", "docker.network.database-network", "Database and cache services share their network only with the services that use them",
+	m := dockerMeta("compose", "docker.compose.database-network", "Database and cache services share their network only with the services that use them",
 		sectionNetwork, itemPrivateDB, check.SeverityMedium,
 		"Put each database on a dedicated network (ideally internal: true) joined only by the services that connect to it, and keep the others, such as a reverse proxy, on their own networks.",
 		[]string{"security", "network", "database"},

@@ -118,14 +118,14 @@ var statusLetter = map[byte]check.Status{'P': check.StatusPass, 'F': check.Statu
 // a golden refresh cannot silently flip one.
 func TestComposeStatuses(t *testing.T) {
 	ids := []string{
-		"docker.image.pinned", "docker.compose.image-major-only", "docker.compose.build-pull-policy",
-		"docker.compose.healthcheck", "docker.resources.memory", "docker.resources.cpu", "docker.resources.pids",
-		"docker.restart.policy", "docker.network.database-ports", "docker.network.database-network",
+		"docker.compose.image-pinned", "docker.compose.image-major-only", "docker.compose.build-pull-policy",
+		"docker.compose.healthcheck", "docker.compose.memory-limit", "docker.compose.cpu-limit", "docker.compose.pids-limit",
+		"docker.compose.restart-policy", "docker.compose.database-ports", "docker.compose.database-network",
 		"docker.compose.database-auth", "docker.compose.secrets", "docker.compose.secret-strength",
-		"docker.hardening.privileged", "docker.hardening.socket", "docker.hardening.host-namespaces",
+		"docker.compose.unprivileged", "docker.compose.no-runtime-socket", "docker.compose.no-host-namespaces",
 		"docker.compose.non-root", "docker.compose.confinement", "docker.compose.devices", "docker.compose.host-paths",
-		"docker.compose.host-paths-read-only", "docker.compose.mount-propagation", "docker.hardening.no-new-privileges",
-		"docker.hardening.capabilities", "docker.compose.cap-drop", "docker.hardening.read-only", "docker.logging.rotation",
+		"docker.compose.host-paths-read-only", "docker.compose.mount-propagation", "docker.compose.no-new-privileges",
+		"docker.compose.no-dangerous-capabilities", "docker.compose.cap-drop", "docker.compose.read-only-rootfs", "docker.compose.log-rotation",
 		"docker.compose.variables", "docker.compose.syntax",
 	}
 	// One letter per check, in the order of ids: Pass, Fail, Warn, Skip.
@@ -175,24 +175,24 @@ func TestComposeStatuses(t *testing.T) {
 // KICS's CPU and memory rules fire only with a top-level version: key.
 func TestComposeGapNoVersionResources(t *testing.T) {
 	rep := composeRunAll(t, composeCase{name: "noversion"}.project())
-	for _, id := range []string{"docker.resources.memory", "docker.resources.cpu"} {
+	for _, id := range []string{"docker.compose.memory-limit", "docker.compose.cpu-limit"} {
 		o := composeOutcome(t, rep, id)
 		require.Equal(t, check.StatusFail, o.Result.Status, id)
 		assert.Equal(t, []string{`compose.yaml:22 service "unlimited"`}, composeFindingLines(o), id)
 	}
-	pids := composeOutcome(t, rep, "docker.resources.pids")
+	pids := composeOutcome(t, rep, "docker.compose.pids-limit")
 	assert.Equal(t, check.StatusWarn, pids.Result.Status)
 	assert.Equal(t, []string{`compose.yaml:21 service "quota"`, `compose.yaml:22 service "unlimited"`}, composeFindingLines(pids))
 
 	// The same with version: "3.8".
 	rep = composeRunAll(t, composeCase{name: "version"}.project())
-	mem := composeOutcome(t, rep, "docker.resources.memory")
+	mem := composeOutcome(t, rep, "docker.compose.memory-limit")
 	assert.Equal(t, []string{`compose.yaml:12 service "unlimited"`}, composeFindingLines(mem))
 }
 
 // KICS lets a service with no restart policy pass.
 func TestComposeGapMissingRestart(t *testing.T) {
-	o := composeOutcome(t, composeRunAll(t, composeCase{name: "restart"}.project()), "docker.restart.policy")
+	o := composeOutcome(t, composeRunAll(t, composeCase{name: "restart"}.project()), "docker.compose.restart-policy")
 	require.Equal(t, check.StatusFail, o.Result.Status)
 	assert.Equal(t, []string{
 		`compose.yaml:18 service "missing"`,
@@ -210,7 +210,7 @@ func TestComposeGapMissingRestart(t *testing.T) {
 // KICS has no compose image-tag rule: app:latest and app:${TAG:-latest} pass.
 func TestComposeGapLatestTags(t *testing.T) {
 	rep := composeRunAll(t, composeCase{name: "image"}.project())
-	o := composeOutcome(t, rep, "docker.image.pinned")
+	o := composeOutcome(t, rep, "docker.compose.image-pinned")
 	require.Equal(t, check.StatusFail, o.Result.Status)
 	byService := map[string]check.Finding{}
 	for _, f := range o.Result.Findings {
@@ -247,7 +247,7 @@ func TestComposeGapLatestTags(t *testing.T) {
 // Scanners give a published database port only the generic "not bound to
 // host interface" finding.
 func TestComposeGapDatabasePort(t *testing.T) {
-	o := composeOutcome(t, composeRunAll(t, composeCase{name: "database"}.project()), "docker.network.database-ports")
+	o := composeOutcome(t, composeRunAll(t, composeCase{name: "database"}.project()), "docker.compose.database-ports")
 	require.Equal(t, check.StatusFail, o.Result.Status)
 	f := o.Result.Findings[0]
 	assert.Equal(t, check.Location{File: "compose.yaml", Line: 6, Resource: `service "pg"`}, f.Location)
@@ -273,28 +273,28 @@ func TestComposeLocations(t *testing.T) {
 	t.Run("multifile", func(t *testing.T) {
 		rep := composeRunAll(t, composeCase{name: "multifile", files: []string{"compose.yaml", "compose.prod.yaml"}}.project())
 		// A value points at the file that set it last.
-		assert.Equal(t, []string{`compose.prod.yaml:3 service "api"`}, composeFindingLines(composeOutcome(t, rep, "docker.image.pinned")))
-		assert.Equal(t, []string{`compose.prod.yaml:7 service "db"`}, composeFindingLines(composeOutcome(t, rep, "docker.hardening.privileged")))
-		assert.Equal(t, []string{`compose.yaml:9 service "db"`}, composeFindingLines(composeOutcome(t, rep, "docker.network.database-ports")))
+		assert.Equal(t, []string{`compose.prod.yaml:3 service "api"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.image-pinned")))
+		assert.Equal(t, []string{`compose.prod.yaml:7 service "db"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.unprivileged")))
+		assert.Equal(t, []string{`compose.yaml:9 service "db"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.database-ports")))
 		// Something missing points at the first file defining the service.
 		assert.Equal(t, []string{`compose.yaml:3 service "api"`, `compose.yaml:7 service "db"`, `compose.prod.yaml:8 service "cache"`},
-			composeFindingLines(composeOutcome(t, rep, "docker.resources.memory")))
+			composeFindingLines(composeOutcome(t, rep, "docker.compose.memory-limit")))
 		// restart "no" in the base file is overridden by the later file;
 		// cache, defined only there, has none.
-		assert.Equal(t, []string{`compose.prod.yaml:8 service "cache"`}, composeFindingLines(composeOutcome(t, rep, "docker.restart.policy")))
+		assert.Equal(t, []string{`compose.prod.yaml:8 service "cache"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.restart-policy")))
 	})
 	t.Run("extends", func(t *testing.T) {
 		rep := composeRunAll(t, composeCase{name: "extends"}.project())
-		assert.Equal(t, []string{`common.yaml:3 service "worker"`}, composeFindingLines(composeOutcome(t, rep, "docker.image.pinned")))
-		assert.Equal(t, []string{`common.yaml:5 service "worker"`}, composeFindingLines(composeOutcome(t, rep, "docker.hardening.capabilities")))
-		assert.Equal(t, []string{`compose.yaml:11 service "api"`}, composeFindingLines(composeOutcome(t, rep, "docker.hardening.privileged")))
+		assert.Equal(t, []string{`common.yaml:3 service "worker"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.image-pinned")))
+		assert.Equal(t, []string{`common.yaml:5 service "worker"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.no-dangerous-capabilities")))
+		assert.Equal(t, []string{`compose.yaml:11 service "api"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.unprivileged")))
 		// base's memory limit reaches api; worker has its own from common.yaml.
-		assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.resources.memory").Result.Status)
+		assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.compose.memory-limit").Result.Status)
 	})
 	t.Run("include", func(t *testing.T) {
 		rep := composeRunAll(t, composeCase{name: "include"}.project())
-		assert.Equal(t, []string{`monitoring.yaml:3 service "prometheus"`}, composeFindingLines(composeOutcome(t, rep, "docker.image.pinned")))
-		assert.Equal(t, []string{`monitoring.yaml:6 service "prometheus"`}, composeFindingLines(composeOutcome(t, rep, "docker.hardening.socket")))
+		assert.Equal(t, []string{`monitoring.yaml:3 service "prometheus"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.image-pinned")))
+		assert.Equal(t, []string{`monitoring.yaml:6 service "prometheus"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.no-runtime-socket")))
 	})
 	t.Run("anchors", func(t *testing.T) {
 		rep := composeRunAll(t, composeCase{name: "pass"}.project())
@@ -322,13 +322,13 @@ func TestComposeVariables(t *testing.T) {
 		`compose.yaml:15 service "debug" (profile debug): BUSYBOX_TAG unset`,
 	}, got)
 	assert.Contains(t, o.Result.Findings[1].Message, `"nginx:${NGINX_TAG}" is read as "nginx:"`)
-	img := composeOutcome(t, rep, "docker.image.pinned")
+	img := composeOutcome(t, rep, "docker.compose.image-pinned")
 	assert.Empty(t, composeFindingLines(img), "example/app:${TAG} is pinned by .env; unset tags are unknown, not floating")
 
 	// An explicit variable overrides .env; the profile enables debug.
 	p := Compose(ComposeOptions{Dir: filepath.Join(composeTestdata, "variables"), Env: map[string]string{"TAG": "latest", "NGINX_TAG": "1.27.2", "PORT": "8080", "LOG_LEVEL": "info"}, Profiles: []string{"debug"}})
 	rep = composeRunAll(t, p)
-	assert.Equal(t, []string{`compose.yaml:4 service "app"`}, composeFindingLines(composeOutcome(t, rep, "docker.image.pinned")))
+	assert.Equal(t, []string{`compose.yaml:4 service "app"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.image-pinned")))
 	assert.Equal(t, []string{`compose.yaml:15 service "debug" (profile debug)`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.variables")))
 }
 
@@ -336,13 +336,13 @@ func TestComposeProcessEnv(t *testing.T) {
 	t.Setenv("NGINX_TAG", "latest")
 	dir := filepath.Join(composeTestdata, "variables")
 	// Not read unless asked: NGINX_TAG stays unknown.
-	o := composeOutcome(t, composeRunAll(t, Compose(ComposeOptions{Dir: dir})), "docker.image.pinned")
+	o := composeOutcome(t, composeRunAll(t, Compose(ComposeOptions{Dir: dir})), "docker.compose.image-pinned")
 	assert.Empty(t, o.Result.Findings, o.Result.Message)
 	assert.Contains(t, o.Result.Message, "NGINX_TAG")
-	o = composeOutcome(t, composeRunAll(t, Compose(ComposeOptions{Dir: dir, UseProcessEnv: true})), "docker.image.pinned")
+	o = composeOutcome(t, composeRunAll(t, Compose(ComposeOptions{Dir: dir, UseProcessEnv: true})), "docker.compose.image-pinned")
 	assert.Contains(t, o.Result.Findings[0].Message, "floating tag :latest")
 	// Env wins over the process environment.
-	o = composeOutcome(t, composeRunAll(t, Compose(ComposeOptions{Dir: dir, UseProcessEnv: true, Env: map[string]string{"NGINX_TAG": "1.27.2"}})), "docker.image.pinned")
+	o = composeOutcome(t, composeRunAll(t, Compose(ComposeOptions{Dir: dir, UseProcessEnv: true, Env: map[string]string{"NGINX_TAG": "1.27.2"}})), "docker.compose.image-pinned")
 	assert.Equal(t, check.StatusPass, o.Result.Status, o.Result.Message)
 }
 
@@ -586,7 +586,7 @@ func TestComposeMeta(t *testing.T) {
 		if checklist != nil {
 			assert.Contains(t, string(checklist), "- [ ] "+m.Item, "%s: Item is a checklist line", m.ID)
 		}
-		if m.ID != "docker.logging.rotation" && m.ID != "docker.compose.variables" {
+		if m.ID != "docker.compose.log-rotation" && m.ID != "docker.compose.variables" {
 			assert.NotEmpty(t, m.Refs, m.ID)
 		}
 	}
@@ -595,11 +595,11 @@ func TestComposeMeta(t *testing.T) {
 
 // insecureBreaks are the rules the bundled insecure stack breaks.
 var insecureBreaks = []string{
-	"docker.image.pinned", "docker.compose.healthcheck", "docker.resources.memory", "docker.resources.cpu",
-	"docker.resources.pids", "docker.restart.policy", "docker.network.database-ports", "docker.network.database-network",
-	"docker.compose.secrets", "docker.hardening.privileged", "docker.hardening.socket", "docker.hardening.host-namespaces",
-	"docker.hardening.no-new-privileges", "docker.hardening.capabilities", "docker.hardening.read-only",
-	"docker.logging.rotation", "docker.compose.syntax", "docker.compose.cap-drop", "docker.compose.build-pull-policy",
+	"docker.compose.image-pinned", "docker.compose.healthcheck", "docker.compose.memory-limit", "docker.compose.cpu-limit",
+	"docker.compose.pids-limit", "docker.compose.restart-policy", "docker.compose.database-ports", "docker.compose.database-network",
+	"docker.compose.secrets", "docker.compose.unprivileged", "docker.compose.no-runtime-socket", "docker.compose.no-host-namespaces",
+	"docker.compose.no-new-privileges", "docker.compose.no-dangerous-capabilities", "docker.compose.read-only-rootfs",
+	"docker.compose.log-rotation", "docker.compose.syntax", "docker.compose.cap-drop", "docker.compose.build-pull-policy",
 	"docker.dockerfile.base-pinned", "docker.dockerfile.user", "docker.dockerfile.healthcheck", "docker.dockerfile.secrets",
 	"docker.dockerfile.env-excluded",
 }
@@ -655,7 +655,7 @@ func TestComposeStacks(t *testing.T) {
 		assert.GreaterOrEqual(t, failing, len(insecureBreaks))
 		for _, s := range []string{"postgres", "redis"} {
 			found := false
-			for _, f := range composeOutcome(t, rep, "docker.network.database-ports").Result.Findings {
+			for _, f := range composeOutcome(t, rep, "docker.compose.database-ports").Result.Findings {
 				found = found || f.Location.Resource == `service "`+s+`"`
 			}
 			assert.True(t, found, "published %s port", s)
@@ -712,8 +712,8 @@ func TestComposeThirdParty(t *testing.T) {
 	// dedicated network would remove no path; db's healthcheck (every 10s,
 	// Docker's default 30s timeout) works: the next probe waits for the
 	// last.
-	assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.network.database-ports").Result.Status)
-	assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.network.database-network").Result.Status)
+	assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.compose.database-ports").Result.Status)
+	assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.compose.database-network").Result.Status)
 	assert.Equal(t, []string{`web-stack.yaml:100 service "cache"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.healthcheck")))
-	assert.Equal(t, []string{`web-stack.yaml:85 service "db"`, `web-stack.yaml:100 service "cache"`}, composeFindingLines(composeOutcome(t, rep, "docker.restart.policy")))
+	assert.Equal(t, []string{`web-stack.yaml:85 service "db"`, `web-stack.yaml:100 service "cache"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.restart-policy")))
 }

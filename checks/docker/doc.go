@@ -71,14 +71,14 @@
 //
 // # Checks
 //
-// One rule per ID. Compose: docker.image.pinned, docker.compose.healthcheck,
-// docker.resources.memory, docker.resources.cpu, docker.resources.pids,
-// docker.restart.policy, docker.network.database-ports,
-// docker.network.database-network, docker.compose.secrets,
-// docker.compose.variables, docker.hardening.privileged,
-// docker.hardening.socket, docker.hardening.host-namespaces,
-// docker.hardening.no-new-privileges, docker.hardening.capabilities,
-// docker.hardening.read-only, docker.logging.rotation and
+// One rule per ID. Compose: docker.compose.image-pinned, docker.compose.healthcheck,
+// docker.compose.memory-limit, docker.compose.cpu-limit, docker.compose.pids-limit,
+// docker.compose.restart-policy, docker.compose.database-ports,
+// docker.compose.database-network, docker.compose.secrets,
+// docker.compose.variables, docker.compose.unprivileged,
+// docker.compose.no-runtime-socket, docker.compose.no-host-namespaces,
+// docker.compose.no-new-privileges, docker.compose.no-dangerous-capabilities,
+// docker.compose.read-only-rootfs, docker.compose.log-rotation and
 // docker.compose.syntax (info: what compose-go would have logged).
 // Dockerfile:
 // docker.dockerfile.base-pinned, docker.dockerfile.user,

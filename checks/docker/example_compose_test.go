@@ -33,11 +33,11 @@ func ExampleCompose() {
 		}
 	}
 	// Output:
-	// docker.image.pinned fail: unpinned image: 1 of 3 pulled images
+	// docker.compose.image-pinned fail: unpinned image: 1 of 3 pulled images
 	//   compose.prod.yaml:3 service "api": image "example/api:latest" uses the floating tag :latest
-	// docker.network.database-ports fail: database port published: 1 of 2 database/cache services
+	// docker.compose.database-ports fail: database port published: 1 of 2 database/cache services
 	//   compose.yaml:9 service "db": publishes PostgreSQL port 5432 as host port 5432 on all interfaces; Docker's iptables rules bypass host firewalls such as ufw
-	// docker.hardening.privileged fail: privileged: 1 of 3 services
+	// docker.compose.unprivileged fail: privileged: 1 of 3 services
 	//   compose.prod.yaml:7 service "db": runs privileged: every capability and device of the host
 }
 
@@ -97,7 +97,7 @@ func ExampleComposeProject_Builds() {
 	// Output:
 	// builds testdata/compose/builds/api/Dockerfile for [api worker]
 	// builds testdata/compose/builds/web/Dockerfile for [web]
-	// docker.image.pinned [testdata/compose/builds/compose.yaml] pass
+	// docker.compose.image-pinned [testdata/compose/builds/compose.yaml] pass
 	// docker.dockerfile.base-pinned [testdata/compose/builds/api/Dockerfile] pass
 	// docker.dockerfile.base-pinned [testdata/compose/builds/web/Dockerfile] fail
 	//   Dockerfile:1 stage 0: base image "nginx:latest" uses the floating tag :latest

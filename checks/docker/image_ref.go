@@ -9,7 +9,7 @@ import (
 )
 
 // The one image-reference rule, shared by the compose image checks
-// (docker.image.pinned, docker.compose.image-major-only) and the Dockerfile
+// (docker.compose.image-pinned, docker.compose.image-major-only) and the Dockerfile
 // base-image checks (docker.dockerfile.base-pinned,
 // docker.dockerfile.base-major-only), so that "image: app:alpha" and
 // "FROM app:alpha" get the same verdict.

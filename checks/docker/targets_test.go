@@ -176,7 +176,7 @@ func TestTwoProjectsOneRun(t *testing.T) {
 		names[o.Meta.Name()] = true
 		byID[o.Meta.ID] = append(byID[o.Meta.ID], o)
 	}
-	assert.True(t, names["docker.image.pinned [deploy/prod/compose.yaml]"])
+	assert.True(t, names["docker.compose.image-pinned [deploy/prod/compose.yaml]"])
 	assert.True(t, names["docker.dockerfile.user [deploy/legacy/api/Dockerfile]"])
 	for id, pair := range byID {
 		require.Len(t, pair, 2, id)
@@ -246,9 +246,9 @@ networks:
 	assert.False(t, proj.Services["app"].Privileged)
 	assert.True(t, proj.Services["app"].ReadOnly)
 	assert.True(t, proj.Networks["front"].Internal == false)
-	assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.hardening.read-only").Result.Status)
+	assert.Equal(t, check.StatusPass, composeOutcome(t, rep, "docker.compose.read-only-rootfs").Result.Status)
 	// Every document keeps its lines: a later finding points where it did.
-	assert.Equal(t, []string{`compose.yaml:4 service "app"`}, composeFindingLines(composeOutcome(t, rep, "docker.resources.memory")))
+	assert.Equal(t, []string{`compose.yaml:4 service "app"`}, composeFindingLines(composeOutcome(t, rep, "docker.compose.memory-limit")))
 
 	// The hook does see compose-go's warning when the load is not steered.
 	other := filepath.Join(t.TempDir(), "compose.yaml")

@@ -16,13 +16,13 @@ func TestInsecureStackBlocksDeploy(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(t.Context(), []string{"-dir", stack("insecure")}, &out, &errOut)
 	assert.Equal(t, 1, code, errOut.String())
-	assert.Contains(t, out.String(), "docker.network.database-ports")
+	assert.Contains(t, out.String(), "docker.compose.database-ports")
 	assert.Contains(t, out.String(), `compose.yaml:`)
 	assert.Contains(t, errOut.String(), "deploy blocked")
 	assert.NotContains(t, out.String(), "canary-")
 	// Checks are named by target: the compose file and the Dockerfile it builds.
 	dir := filepath.ToSlash(stack("insecure"))
-	assert.Contains(t, out.String(), "docker.network.database-ports ["+dir+"/compose.yaml]")
+	assert.Contains(t, out.String(), "docker.compose.database-ports ["+dir+"/compose.yaml]")
 	assert.Contains(t, out.String(), "docker.dockerfile.user ["+dir+"/api/Dockerfile]")
 	assert.NotContains(t, errOut.String(), "level=", "no library log line")
 }
