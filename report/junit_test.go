@@ -72,13 +72,13 @@ func TestJUnitIngest(t *testing.T) {
 		status[name] = tc.Status
 	}
 	assert.Equal(t, map[string]junit.Status{
-		"docker.compose.image-pinned [deploy/compose.yml]":        junit.StatusPassed,
-		"docker.user.nonroot [deploy/compose.yml]":        junit.StatusFailed,
-		"docker.healthcheck [deploy/compose.yml]":         junit.StatusSkipped, // waived fail
-		"docker.ports.published [deploy/compose.yml]":     junit.StatusPassed,  // warn, not strict
-		"security.headers.hsts [https://api.example.com]": junit.StatusFailed,  // expired waiver
-		"security.tls.version [api.example.com:443]":      junit.StatusError,   // a waiver never hides an error
-		"security.cors [https://api.example.com]":         junit.StatusSkipped, // waived warn
+		"docker.compose.image-pinned [deploy/compose.yml]": junit.StatusPassed,
+		"docker.user.nonroot [deploy/compose.yml]":         junit.StatusFailed,
+		"docker.healthcheck [deploy/compose.yml]":          junit.StatusSkipped, // waived fail
+		"docker.ports.published [deploy/compose.yml]":      junit.StatusPassed,  // warn, not strict
+		"security.headers.hsts [https://api.example.com]":  junit.StatusFailed,  // expired waiver
+		"security.tls.version [api.example.com:443]":       junit.StatusError,   // a waiver never hides an error
+		"security.cors [https://api.example.com]":          junit.StatusSkipped, // waived warn
 		"postgres.wal": junit.StatusSkipped,
 		"postgres.replication [postgres://db:5432/app]": junit.StatusError,  // abandoned
 		"postgres.ssl [deploy/.env]":                    junit.StatusFailed, // partly waived
