@@ -231,13 +231,36 @@ func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check
 			isDB[d.name] = !d.db.pooler
 			hosts[d.name] = cm.dbHosts(d.name)
 		}
+		unused := map[string]*unusedDB{} // service at fault: the databases it does not use
+		svcNM := make(map[string]string, len(cm.names))
+		svcNets := make(map[string][]string, len(cm.names))
+		for _, n := range cm.names {
+			svcNM[n] = cm.project.Services[n].NetworkMode
+			svcNets[n] = slices.Collect(maps.Keys(cm.project.Services[n].Networks))
+		}
+		var poolers []composeDatabaseService
+		for _, d := range dbs {
+			if d.db.pooler {
+				poolers = append(poolers, d)
+			}
+		}
+		// The values a service could name a host in, read once per
+		// service rather than once per (service, database) pair.
+		values := map[string]composeHostWords{}
+		talks := func(client, target string) bool {
+			v, ok := values[client]
+			if !ok {
+				v = newComposeHostWords(cm.hostValues(client))
+				values[client] = v
+			}
+			return cm.talksToIn(client, target, hosts[target], v)
+		}
 		uses := func(client string, d composeDatabaseService) bool {
-			if cm.talksTo(client, d.name, hosts[d.name]) {
+			if talks(client, d.name) {
 				return true
 			}
-			for _, pool := range dbs {
-				if pool.db.pooler && pool.name != d.name && pool.name != client &&
-					cm.talksTo(client, pool.name, hosts[pool.name]) && cm.talksTo(pool.name, d.name, hosts[d.name]) {
+			for _, pool := range poolers {
+				if pool.name != d.name && pool.name != client && talks(client, pool.name) && talks(pool.name, d.name) {
 					return true
 				}
 			}
@@ -262,18 +285,20 @@ func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check
 				continue
 			}
 			nets := cm.project.Services[netOf].Networks
+			byName, byNet := types.NetworkModeServicePrefix+name, types.NetworkModeServicePrefix+netOf
 			var clients []string
 			for _, other := range cm.names {
 				if other == name || other == netOf {
 					continue
 				}
-				os := cm.project.Services[other]
-				if os.NetworkMode == types.NetworkModeServicePrefix+name || os.NetworkMode == types.NetworkModeServicePrefix+netOf {
+				// Read once per service, not per (service, database).
+				nm, otherNets := svcNM[other], svcNets[other]
+				if nm == byName || nm == byNet {
 					clients = append(clients, other)
 					continue
 				}
 				var shared []string
-				for n := range os.Networks {
+				for _, n := range otherNets {
 					if _, ok := nets[n]; ok {
 						shared = append(shared, n)
 					}
@@ -282,27 +307,22 @@ func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check
 					continue
 				}
 				slices.Sort(shared)
-				if uses(other, d) || isDB[other] {
+				if isDB[other] || uses(other, d) {
 					// A data store beside another (redis beside
 					// postgres) opens no connection to it.
 					clients = append(clients, other)
 					continue
 				}
-				what := "network " + strconv.Quote(shared[0])
-				if len(shared) > 1 {
-					what = "networks " + strings.Join(shared, ", ")
+				u := unused[other]
+				if u == nil {
+					u = &unusedDB{nets: map[string]bool{}}
+					unused[other] = u
 				}
-				if shared[0] == "default" && len(shared) == 1 {
-					what = "the project's default network"
+				u.dbs = append(u.dbs, name)
+				u.engines = append(u.engines, db.engine)
+				for _, n := range shared {
+					u.nets[n] = true
 				}
-				msg := fmt.Sprintf("shares %s with %s service %q but does not use it (no depends_on or links naming it, no reference to its host in environment, env_file or command), so a compromise of this service reaches the database", what, db.engine, name)
-				expected := fmt.Sprintf("networks that leave out %s, or depends_on: [%s] if it connects to it", name, name)
-				if pass := cm.passThrough(other); len(pass) > 0 {
-					msg += fmt.Sprintf("; it passes through %s without a value in the files: if that names %s, add depends_on: [%s]", strings.Join(pass, ", "), name, name)
-				} else {
-					certain = true
-				}
-				f.add(cm.at(other, composeKey("networks")), other, msg, expected, "shares "+strings.Join(shared, ", ")+" with "+name)
 			}
 			var internal []string
 			for _, n := range slices.Sorted(maps.Keys(nets)) {
@@ -321,6 +341,37 @@ func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check
 				credit += "; " + strings.Join(internal, ", ") + " internal"
 			}
 			credits = append(credits, credit+")")
+		}
+		// One finding per service at fault, naming every database it
+		// shares a network with but does not use.
+		for _, other := range cm.names {
+			u := unused[other]
+			if u == nil {
+				continue
+			}
+			shared := slices.Sorted(maps.Keys(u.nets))
+			what := "network " + strconv.Quote(shared[0])
+			if len(shared) > 1 {
+				what = "networks " + strings.Join(shared, ", ")
+			}
+			if shared[0] == "default" && len(shared) == 1 {
+				what = "the project's default network"
+			}
+			dbList := composeFirstNames(u.dbs, 5)
+			var msg, expected string
+			if len(u.dbs) == 1 {
+				msg = fmt.Sprintf("shares %s with %s service %q but does not use it (no depends_on or links naming it, no reference to its host in environment, env_file or command), so a compromise of this service reaches the database", what, u.engines[0], u.dbs[0])
+				expected = fmt.Sprintf("networks that leave out %s, or depends_on: [%s] if it connects to it", u.dbs[0], u.dbs[0])
+			} else {
+				msg = fmt.Sprintf("shares %s with %d database services (%s) but uses none of them (no depends_on or links naming them, no reference to their hosts in environment, env_file or command), so a compromise of this service reaches them", what, len(u.dbs), dbList)
+				expected = "networks that leave out those databases, or depends_on naming the ones it connects to"
+			}
+			if pass := cm.passThrough(other); len(pass) > 0 {
+				msg += fmt.Sprintf("; it passes through %s without a value in the files: if that names one of them, add it to depends_on", strings.Join(pass, ", "))
+			} else {
+				certain = true
+			}
+			f.add(cm.at(other, composeKey("networks")), other, msg, expected, "shares "+strings.Join(shared, ", ")+" with "+dbList)
 		}
 		status := check.StatusWarn
 		if certain {
@@ -354,33 +405,95 @@ func (m *composeModel) dbHosts(name string) []string {
 // env_file value or its command, or a secret they share (the database's
 // password).
 func (m *composeModel) talksTo(client, target string, hosts []string) bool {
+	return m.talksToIn(client, target, hosts, newComposeHostWords(m.hostValues(client)))
+}
+
+// composeHostWords holds a service's values and, for the common case of a
+// host that is one word, the set of words they contain, so that a rule
+// looking up many hosts does not scan every value for each.
+type composeHostWords struct {
+	values []string
+	words  map[string]bool
+}
+
+func newComposeHostWords(values []string) composeHostWords {
+	w := composeHostWords{values: values, words: map[string]bool{}}
+	for _, v := range values {
+		v = strings.ToLower(v)
+		// A run of word characters names a host unless a '.' precedes it
+		// ("x.db" names x, not db), as composeNamesHost reads it.
+		for i := 0; i < len(v); {
+			if !composeWordRune(rune(v[i])) {
+				i++
+				continue
+			}
+			j := i
+			for j < len(v) && composeWordRune(rune(v[j])) {
+				j++
+			}
+			if i == 0 || v[i-1] != '.' {
+				w.words[v[i:j]] = true
+			}
+			i = j
+		}
+	}
+	return w
+}
+
+// names reports whether the values name host as a whole word, as
+// composeNamesHost decides.
+func (w composeHostWords) names(host string) bool {
+	if strings.IndexFunc(host, func(r rune) bool { return !composeWordRune(r) }) < 0 {
+		return w.words[strings.ToLower(host)]
+	}
+	for _, v := range w.values {
+		if composeNamesHost(v, host) {
+			return true
+		}
+	}
+	return false
+}
+
+// composeWordRune reports whether r can be part of a host word, as
+// composeNamesHost reads them.
+func composeWordRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-'
+}
+
+// hostValues returns the values in which service client could name a
+// host: its command, entrypoint, environment and env_file values.
+func (m *composeModel) hostValues(client string) []string {
 	s := m.project.Services[client]
-	if _, ok := s.DependsOn[target]; ok {
-		return true
-	}
-	// A service given the database's own secret (its password file)
-	// connects to it.
-	for _, cs := range s.Secrets {
-		if slices.ContainsFunc(m.project.Services[target].Secrets, func(ts types.ServiceSecretConfig) bool { return ts.Source == cs.Source }) {
-			return true
-		}
-	}
-	for _, l := range s.Links {
-		if svc, _, _ := strings.Cut(l, ":"); svc == target {
-			return true
-		}
-	}
 	values := slices.Concat([]string(s.Command), []string(s.Entrypoint), m.envFileValues[client])
 	for _, v := range s.Environment {
 		if v != nil {
 			values = append(values, *v)
 		}
 	}
-	for _, v := range values {
-		for _, h := range hosts {
-			if composeNamesHost(v, h) {
-				return true
-			}
+	return values
+}
+
+// talksToIn is talksTo with the client's host values read already.
+func (m *composeModel) talksToIn(client, target string, hosts []string, values composeHostWords) bool {
+	// Fields are read through the map, not from a copy of the service.
+	if _, ok := m.project.Services[client].DependsOn[target]; ok {
+		return true
+	}
+	// A service given the database's own secret (its password file)
+	// connects to it.
+	for _, cs := range m.project.Services[client].Secrets {
+		if slices.ContainsFunc(m.project.Services[target].Secrets, func(ts types.ServiceSecretConfig) bool { return ts.Source == cs.Source }) {
+			return true
+		}
+	}
+	for _, l := range m.project.Services[client].Links {
+		if svc, _, _ := strings.Cut(l, ":"); svc == target {
+			return true
+		}
+	}
+	for _, h := range hosts {
+		if values.names(h) {
+			return true
 		}
 	}
 	return false
@@ -426,4 +539,19 @@ func (m *composeModel) passThrough(name string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// unusedDB collects, for one service, the databases whose network it
+// shares without using them.
+type unusedDB struct {
+	dbs, engines []string
+	nets         map[string]bool
+}
+
+// composeFirstNames lists up to n names, then how many more there are.
+func composeFirstNames(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + fmt.Sprintf(" and %d more", len(names)-n)
 }

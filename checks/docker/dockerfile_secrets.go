@@ -181,7 +181,7 @@ func DockerfileBuildSecrets(src *DockerfileSource, opts BuildSecretsOptions) che
 		sectionEnv, dfItemSecrets, check.SeverityHigh,
 		"Pass build secrets with BuildKit: RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci (docker build --secret id=npmrc,src=$HOME/.npmrc; compose build.secrets), never as ARG, ENV, a file written by RUN or a COPY; then rotate any secret already built into an image.",
 		[]string{"security", "secrets"},
-		"CIS Docker 4.10", "BuildKit SecretsUsedInArgOrEnv", "hadolint DL3064? (none: gap)", "Trivy DS-0031", "KICS Passwords And Secrets")
+		"CIS Docker 4.10", "BuildKit SecretsUsedInArgOrEnv", "hadolint DL3064 (ARG/ENV names only)", "Trivy DS-0031", "KICS Passwords And Secrets")
 	return dfCheck(src, m, func(ctx context.Context, p *dfParsed) check.Result {
 		nodes := p.runNodes
 		allowed := func(k string) bool {
