@@ -41,6 +41,16 @@ func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) che
 	return dfCheck(src, m, func(_ context.Context, p *dfParsed) check.Result {
 		var fs []check.Finding
 		keys := 0
+		// Keys repeat across stages: decide each name once.
+		isKey := map[string]bool{}
+		secretKey := func(k string) bool {
+			v, ok := isKey[k]
+			if !ok {
+				v = secret.IsSecretKey(k)
+				isKey[k] = v
+			}
+			return v
+		}
 		judge := func(v dfVar, resource string) {
 			keys++
 			value := v.literal
@@ -59,7 +69,7 @@ func DockerfileSecrets(src *DockerfileSource, opts DockerfileSecretsOptions) che
 			}
 			var msg string
 			switch {
-			case secret.Judge(v.key, value).IsSecret:
+			case secretKey(v.key) && secret.JudgeValue(v.key, value).IsSecret:
 				msg = fmt.Sprintf("%s %s holds a literal secret", v.kind, v.key)
 				if v.kind == "ARG" {
 					msg = fmt.Sprintf("ARG %s has a literal secret as its default", v.key)
@@ -106,16 +116,20 @@ type BuildSecretsOptions struct {
 // dfCredentialWrites are RUN commands that put a credential into a layer
 // or the image history.
 var dfCredentialWrites = [...]struct {
-	re   *regexp.Regexp
-	what string
+	// hints are lower-case words one of which the line must hold before
+	// the expression runs: most RUN lines hold none.
+	hints []string
+	re    *regexp.Regexp
+	what  string
 }{
-	{regexp.MustCompile(`(?i)\b(echo|printf|cat|tee)\b[^;&|]*(>>?|\btee\b)\s*\S*(\.npmrc|\.yarnrc(\.yml)?|\.pypirc|\.netrc|\.git-credentials|\.pgpass|\.docker/config\.json|\.aws/credentials|\.ssh/id_\w+|pip\.conf|\.m2/settings\.xml|\.gem/credentials|\.composer/auth\.json)\b`), "writes a credentials file"},
-	{regexp.MustCompile(`(?i)(^|\s)--password(=|\s+)[^\s-]`), "passes a password on the command line"},
-	{regexp.MustCompile(`(?i)\bdocker\s+login\b[^;&|]*\s-p\s*\S`), "passes a registry password on the command line"},
-	{regexp.MustCompile(`(?i)\bgcloud\s+auth\s+activate-service-account\b[^;&|]*--key-file`), "activates a service account key"},
-	{regexp.MustCompile(`(?i)\baws\s+configure\s+set\b`), "writes AWS credentials (aws configure set)"},
-	{regexp.MustCompile(`(?i)\b(npm|yarn|pnpm)\s+config\s+set\b[^;&|]*(_authtoken|_auth|_password|npmauthtoken)`), "writes a registry token into the package manager's config"},
-	{regexp.MustCompile(`(?i)\bgit\s+config\b[^;&|]*https?://[^/\s@]+@`), "stores a token in the git config"},
+	{[]string{"npmrc", "yarnrc", "pypirc", "netrc", "git-credentials", "pgpass", "config.json", "credentials", "id_", "pip.conf", "settings.xml", "auth.json"},
+		regexp.MustCompile(`(?i)\b(echo|printf|cat|tee)\b[^;&|]*(>>?|\btee\b)\s*\S*(\.npmrc|\.yarnrc(\.yml)?|\.pypirc|\.netrc|\.git-credentials|\.pgpass|\.docker/config\.json|\.aws/credentials|\.ssh/id_\w+|pip\.conf|\.m2/settings\.xml|\.gem/credentials|\.composer/auth\.json)\b`), "writes a credentials file"},
+	{[]string{"--password"}, regexp.MustCompile(`(?i)(^|\s)--password(=|\s+)[^\s-]`), "passes a password on the command line"},
+	{[]string{"login"}, regexp.MustCompile(`(?i)\bdocker\s+login\b[^;&|]*\s-p\s*\S`), "passes a registry password on the command line"},
+	{[]string{"gcloud"}, regexp.MustCompile(`(?i)\bgcloud\s+auth\s+activate-service-account\b[^;&|]*--key-file`), "activates a service account key"},
+	{[]string{"aws"}, regexp.MustCompile(`(?i)\baws\s+configure\s+set\b`), "writes AWS credentials (aws configure set)"},
+	{[]string{"config"}, regexp.MustCompile(`(?i)\b(npm|yarn|pnpm)\s+config\s+set\b[^;&|]*(_authtoken|_auth|_password|npmauthtoken)`), "writes a registry token into the package manager's config"},
+	{[]string{"git"}, regexp.MustCompile(`(?i)\bgit\s+config\b[^;&|]*https?://[^/\s@]+@`), "stores a token in the git config"},
 }
 
 // dfCredentialFiles are base names of credential files; dfCredentialDirs
@@ -236,7 +250,11 @@ func DockerfileBuildSecrets(src *DockerfileSource, opts BuildSecretsOptions) che
 				if mounted {
 					continue
 				}
+				low := strings.ToLower(n.text)
 				for _, w := range dfCredentialWrites {
+					if !slices.ContainsFunc(w.hints, func(h string) bool { return strings.Contains(low, h) }) {
+						continue
+					}
 					if w.re.MatchString(n.text) {
 						add(n.stage, n.line, "RUN "+w.what+" without a secret mount: it stays in a layer or the history", "RUN "+w.what)
 						break
