@@ -22,7 +22,7 @@
 //
 //	func TestDeployment(t *testing.T) {
 //		checktest.Run(t,
-//			docker.ImagePinned(project),
+//			docker.ComposeImagePinned(project),
 //			security.HSTS(site),
 //		)
 //	}

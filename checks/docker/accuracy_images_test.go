@@ -56,7 +56,7 @@ func TestAccuracyImageTags(t *testing.T) {
 	dir := filepath.Join(accuracyTestdata, "images", "tags")
 
 	p := Compose(ComposeOptions{Dir: dir})
-	got := accRun(t, ImagePinned(p, ImagePinnedOptions{}), ImageMajorOnly(p, ImagePinnedOptions{}))
+	got := accRun(t, ComposeImagePinned(p, ImagePinnedOptions{}), ComposeImageMajorOnly(p, ImagePinnedOptions{}))
 	var want []string
 	for _, s := range floating {
 		want = append(want, composeResource(s))
@@ -143,7 +143,7 @@ func TestAccuracyImageStatuses(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.dir, func(t *testing.T) {
 			p := Compose(ComposeOptions{Dir: filepath.Join(accuracyTestdata, "images", tc.dir)})
-			checks := []check.Check{ImagePinned(p, ImagePinnedOptions{}), BuildPullPolicy(p, BuildPullPolicyOptions{})}
+			checks := []check.Check{ComposeImagePinned(p, ImagePinnedOptions{}), ComposeBuildPullPolicy(p, BuildPullPolicyOptions{})}
 			got := accRun(t, checks...)
 			pinned := got["docker.compose.image-pinned"]
 			assert.Equal(t, tc.want, compose{pinned.Result.Status, got["docker.compose.build-pull-policy"].Result.Status}, pinned.Result.Message)
@@ -270,7 +270,7 @@ func TestAccuracyHealthStatuses(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.dir, func(t *testing.T) {
 			p := Compose(ComposeOptions{Dir: filepath.Join(accuracyTestdata, "health", tc.dir)})
-			o := accRun(t, HealthChecked(p, HealthCheckedOptions{}))["docker.compose.healthcheck"]
+			o := accRun(t, ComposeHealthcheck(p, HealthcheckOptions{}))["docker.compose.healthcheck"]
 			assert.Equal(t, tc.compose, o.Result.Status, o.Result.Message)
 			for _, f := range o.Result.Findings {
 				assert.NotZero(t, f.Location.Line)
@@ -281,13 +281,13 @@ func TestAccuracyHealthStatuses(t *testing.T) {
 				return
 			}
 			require.Len(t, builds, 1)
-			d := accRun(t, DockerfileHealthcheck(builds[0]))["docker.dockerfile.healthcheck"]
+			d := accRun(t, DockerfileHealthcheck(builds[0], DockerfileHealthcheckOptions{}))["docker.dockerfile.healthcheck"]
 			assert.Equal(t, tc.dockerfile, d.Result.Status, d.Result.Message)
 		})
 	}
 	// The list of images known to ship a HEALTHCHECK is extendable.
 	p := Compose(ComposeOptions{Dir: filepath.Join(accuracyTestdata, "health", "unknown-image")})
-	o := accRun(t, HealthChecked(p, HealthCheckedOptions{ImagesWithHealthcheck: []string{"nginx"}}))["docker.compose.healthcheck"]
+	o := accRun(t, ComposeHealthcheck(p, HealthcheckOptions{ImagesWithHealthcheck: []string{"nginx"}}))["docker.compose.healthcheck"]
 	assert.Equal(t, P, o.Result.Status, o.Result.Message)
 	assert.Contains(t, o.Result.Message, `"web"`)
 }

@@ -104,7 +104,7 @@ func composeCommandWords(s *types.ServiceConfig) []string {
 	return words
 }
 
-// composeAuth collects the findings of DatabaseAuth.
+// composeAuth collects the findings of ComposeDatabaseAuth.
 type composeAuth struct {
 	cm       *composeModel
 	f        *composeFindings
@@ -121,7 +121,7 @@ func (a *composeAuth) env(name, key, msg, expected string) {
 	a.f.add(loc, name, msg, expected, key+"="+v)
 }
 
-// DatabaseAuth checks that no database, cache or connection pooler runs
+// ComposeDatabaseAuth checks that no database, cache or connection pooler runs
 // with authentication switched off: POSTGRES_HOST_AUTH_METHOD=trust,
 // pgBouncer AUTH_TYPE (or PGBOUNCER_AUTH_TYPE) trust or any,
 // MYSQL_ALLOW_EMPTY_PASSWORD or MARIADB_ALLOW_EMPTY_ROOT_PASSWORD with no
@@ -130,8 +130,8 @@ func (a *composeAuth) env(name, key, msg, expected string) {
 // in their command, environment or (bind-mounted) configuration file.
 // Environment values are read as the loaded project has them,
 // interpolated. opts.Images adds database images, as for
-// [DatabasePortsPrivate].
-func DatabaseAuth(p *ComposeProject, opts DatabaseOptions) check.Check {
+// [ComposeDatabasePorts].
+func ComposeDatabaseAuth(p *ComposeProject, opts DatabaseOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.database-auth", "Databases, caches and poolers require authentication",
 		sectionNetwork, itemPrivateDB, check.SeverityHigh,
 		"Remove the setting that switches authentication off (POSTGRES_HOST_AUTH_METHOD=trust, *_ALLOW_EMPTY_*PASSWORD, AUTH_TYPE=trust) and set a password from a secret (POSTGRES_PASSWORD_FILE, --requirepass from a secret, MONGO_INITDB_ROOT_PASSWORD_FILE); stop publishing the port if only other services use it.",

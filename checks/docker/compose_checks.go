@@ -35,7 +35,7 @@ const (
 // value means the production defaults of each check.
 type ComposeChecksOptions struct {
 	Image        ImagePinnedOptions
-	Health       HealthCheckedOptions
+	Health       HealthcheckOptions
 	Restart      RestartPolicyOptions
 	Databases    DatabaseOptions
 	Capabilities CapabilitiesOptions
@@ -47,35 +47,35 @@ type ComposeChecksOptions struct {
 // ComposeChecks returns every compose check over p, in checklist order.
 func ComposeChecks(p *ComposeProject, opts ComposeChecksOptions) []check.Check {
 	return []check.Check{
-		ImagePinned(p, opts.Image),
-		ImageMajorOnly(p, opts.Image),
-		BuildPullPolicy(p, BuildPullPolicyOptions{}),
-		HealthChecked(p, opts.Health),
-		MemoryLimited(p),
-		CPULimited(p),
-		PidsLimited(p),
-		RestartPolicy(p, opts.Restart),
-		DatabasePortsPrivate(p, opts.Databases),
-		DatabaseNetworkPrivate(p, opts.Databases),
-		DatabaseAuth(p, opts.Databases),
-		ComposeSecrets(p),
+		ComposeImagePinned(p, opts.Image),
+		ComposeImageMajorOnly(p, opts.Image),
+		ComposeBuildPullPolicy(p, BuildPullPolicyOptions{}),
+		ComposeHealthcheck(p, opts.Health),
+		ComposeMemoryLimit(p, ResourceLimitOptions{}),
+		ComposeCPULimit(p, ResourceLimitOptions{}),
+		ComposePidsLimit(p, ResourceLimitOptions{}),
+		ComposeRestartPolicy(p, opts.Restart),
+		ComposeDatabasePorts(p, opts.Databases),
+		ComposeDatabaseNetwork(p, opts.Databases),
+		ComposeDatabaseAuth(p, opts.Databases),
+		ComposeSecrets(p, SecretsOptions{}),
 		ComposeSecretStrength(p, opts.Secrets),
-		NotPrivileged(p),
-		NoDockerSocket(p),
-		NoHostNamespaces(p),
-		NonRootUser(p, NonRootUserOptions{}),
-		Confined(p, ConfinementOptions{}),
-		NoSensitiveDevices(p, opts.Devices),
-		NoSensitiveHostPaths(p, opts.HostPaths),
-		SensitiveHostPathsReadOnly(p, opts.HostPaths),
-		PrivateMountPropagation(p, MountPropagationOptions{}),
-		NoNewPrivileges(p),
-		NoDangerousCapabilities(p, opts.Capabilities),
-		CapDropAll(p, CapDropOptions{}),
-		ReadOnlyRootFS(p),
-		LogRotation(p),
-		VariablesSet(p),
-		CurrentSyntax(p),
+		ComposeUnprivileged(p, HardeningOptions{}),
+		ComposeNoRuntimeSocket(p, HardeningOptions{}),
+		ComposeNoHostNamespaces(p, HardeningOptions{}),
+		ComposeNonRoot(p, NonRootOptions{}),
+		ComposeConfinement(p, ConfinementOptions{}),
+		ComposeDevices(p, opts.Devices),
+		ComposeHostPaths(p, opts.HostPaths),
+		ComposeHostPathsReadOnly(p, opts.HostPaths),
+		ComposeMountPropagation(p, MountPropagationOptions{}),
+		ComposeNoNewPrivileges(p, HardeningOptions{}),
+		ComposeNoDangerousCapabilities(p, opts.Capabilities),
+		ComposeCapDrop(p, CapDropOptions{}),
+		ComposeReadOnlyRootfs(p, HardeningOptions{}),
+		ComposeLogRotation(p, LogRotationOptions{}),
+		ComposeVariables(p, VariablesOptions{}),
+		ComposeSyntax(p, SyntaxOptions{}),
 	}
 }
 
@@ -271,7 +271,7 @@ func composeVerdict(f *composeFindings, status check.Status, pass string, total 
 
 // ----- docker.compose.image-pinned, docker.compose.image-major-only -----
 
-// ImagePinnedOptions configures [ImagePinned] and [ImageMajorOnly]. Both
+// ImagePinnedOptions configures [ComposeImagePinned] and [ComposeImageMajorOnly]. Both
 // read images with the same rule as the Dockerfile checks (see
 // BasePinnedOptions).
 type ImagePinnedOptions struct {
@@ -380,19 +380,19 @@ func composeIsAre(n int) string {
 	return "are"
 }
 
-// ImagePinned checks that every image compose pulls names a version tag (or
+// ComposeImagePinned checks that every image compose pulls names a version tag (or
 // a digest), by the same rule as [DockerfileBasePinned]: an untagged image
 // means :latest, a channel tag (latest, lts, stable, edge, release,
 // mainline, alpha...) or a distribution word alone or compounded (alpine,
 // bookworm, lts-alpine) moves, and app:${TAG:-latest} deploys latest when
 // TAG is unset. A major-only tag (22-alpine, 16) passes here and is
-// reported by [ImageMajorOnly]. Not judged, and said so in the message:
+// reported by [ComposeImageMajorOnly]. Not judged, and said so in the message:
 // services that only build, scratch, images this file builds (with
 // pull_policy build or never they are never pulled; without one, see
-// [BuildPullPolicy]), and a reference that a variable with no value
+// [ComposeBuildPullPolicy]), and a reference that a variable with no value
 // leaves incomplete (app:${TAG}): the deploy decides, and
 // docker.compose.variables reports the blank.
-func ImagePinned(p *ComposeProject, opts ImagePinnedOptions) check.Check {
+func ComposeImagePinned(p *ComposeProject, opts ImagePinnedOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.image-pinned", "Compose images are pinned to a version or digest",
 		sectionInfra, itemImages, check.SeverityMedium,
 		"Pin every image to a version tag (postgres:16.4) or, better, a digest (postgres@sha256:…); give variables used in tags a pinned default (${TAG:-1.4.2}) or require them (${TAG:?set TAG}).",
@@ -432,13 +432,13 @@ func ImagePinned(p *ComposeProject, opts ImagePinnedOptions) check.Check {
 	})
 }
 
-// ImageMajorOnly checks that no image compose pulls is pinned to a major
+// ComposeImageMajorOnly checks that no image compose pulls is pinned to a major
 // version only (node:22-alpine, postgres:16): such a tag moves to every
 // minor release, so two deploys of the same file may run different code.
-// It warns; the tag rule is [ImagePinned]'s, which reports untagged and
-// floating images. With RequireDigest it skips: ImagePinned asks for a
+// It warns; the tag rule is [ComposeImagePinned]'s, which reports untagged and
+// floating images. With RequireDigest it skips: ComposeImagePinned asks for a
 // digest already.
-func ImageMajorOnly(p *ComposeProject, opts ImagePinnedOptions) check.Check {
+func ComposeImageMajorOnly(p *ComposeProject, opts ImagePinnedOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.image-major-only", "Compose images are pinned past the major version",
 		sectionInfra, itemImages, check.SeverityLow,
 		"Pin a minor or patch release (node:22.11-alpine, postgres:16.4) or a digest, and let a bot (Renovate, Dependabot) propose updates.",
@@ -469,16 +469,16 @@ func ImageMajorOnly(p *ComposeProject, opts ImagePinnedOptions) check.Check {
 	})
 }
 
-// BuildPullPolicyOptions configures [BuildPullPolicy]; it has no field yet.
+// BuildPullPolicyOptions configures [ComposeBuildPullPolicy]; it has no field yet.
 type BuildPullPolicyOptions struct{}
 
-// BuildPullPolicy checks that a service that both builds (build:) and names
+// ComposeBuildPullPolicy checks that a service that both builds (build:) and names
 // its image (image:) says pull_policy: build (or never). Without it,
 // compose pulls the name first and builds only when the pull fails, so an
 // image of the same name in a registry (yours from CI, or someone else's
 // on Docker Hub) runs instead of what the file builds; with always,
 // refresh or a period, it is pulled over the build. It warns.
-func BuildPullPolicy(p *ComposeProject, _ BuildPullPolicyOptions) check.Check {
+func ComposeBuildPullPolicy(p *ComposeProject, _ BuildPullPolicyOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.build-pull-policy", "Compose services that build their image do not pull it",
 		sectionInfra, itemImages, check.SeverityLow,
 		"Add pull_policy: build to every service with both build: and image:, so that compose builds the image instead of pulling whatever carries that name.",
@@ -555,8 +555,8 @@ func (m *composeModel) unsetNote(raw string) string {
 
 // ----- docker.compose.healthcheck -----
 
-// HealthCheckedOptions configures [HealthChecked].
-type HealthCheckedOptions struct {
+// HealthcheckOptions configures [ComposeHealthcheck].
+type HealthcheckOptions struct {
 	// OneShot names services that run to completion (migrations, seed
 	// jobs) and need no healthcheck. A service with restart "no" that
 	// another service awaits with condition service_completed_successfully
@@ -584,7 +584,7 @@ var composeImagesWithHealthcheck = [...]string{
 	"ghcr.io/paperless-ngx/paperless-ngx",
 }
 
-// HealthChecked checks that every long-running service has a healthcheck
+// ComposeHealthcheck checks that every long-running service has a healthcheck
 // that can work. Broken: disable: true or test: ["NONE"]. Missing: no
 // healthcheck (or one with an empty test, which inherits the image's) and
 // no HEALTHCHECK in the image: a built image's Dockerfile is read; a
@@ -593,7 +593,7 @@ var composeImagesWithHealthcheck = [...]string{
 // tell, so it asks for the healthcheck in compose. Timing is not judged:
 // Docker starts the next probe only when the previous one ends, and uses 3
 // when retries is 0 or less.
-func HealthChecked(p *ComposeProject, opts HealthCheckedOptions) check.Check {
+func ComposeHealthcheck(p *ComposeProject, opts HealthcheckOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.healthcheck", "Long-running compose services declare a healthcheck",
 		sectionInfra, itemHealth, check.SeverityMedium,
 		"Add a healthcheck (test, interval, timeout, retries) to every long-running service, or a HEALTHCHECK to the Dockerfile of a built one, and let dependants wait with condition: service_healthy.",
@@ -760,10 +760,10 @@ func composeResourceLimits(s *types.ServiceConfig) *types.Resource {
 	return &types.Resource{}
 }
 
-// MemoryLimited checks that every service has a memory limit, through
+// ComposeMemoryLimit checks that every service has a memory limit, through
 // deploy.resources.limits.memory or mem_limit, whether or not the file has
 // a version: key.
-func MemoryLimited(p *ComposeProject) check.Check {
+func ComposeMemoryLimit(p *ComposeProject, _ ResourceLimitOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.memory-limit", "Compose services have a memory limit",
 		sectionConfig, itemLimits, check.SeverityMedium,
 		"Set deploy.resources.limits.memory (or mem_limit) on every service, sized from its observed peak plus headroom, so that one leak cannot starve the host.",
@@ -779,9 +779,9 @@ func MemoryLimited(p *ComposeProject) check.Check {
 		})
 }
 
-// CPULimited checks that every service has a CPU limit, through
+// ComposeCPULimit checks that every service has a CPU limit, through
 // deploy.resources.limits.cpus, cpus or cpu_quota.
-func CPULimited(p *ComposeProject) check.Check {
+func ComposeCPULimit(p *ComposeProject, _ ResourceLimitOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.cpu-limit", "Compose services have a CPU limit",
 		sectionConfig, itemLimits, check.SeverityLow,
 		"Set deploy.resources.limits.cpus (or cpus) on every service, so that one busy container cannot starve the others.",
@@ -797,10 +797,10 @@ func CPULimited(p *ComposeProject) check.Check {
 		})
 }
 
-// PidsLimited checks that every service limits its number of processes
+// ComposePidsLimit checks that every service limits its number of processes
 // (pids_limit or deploy.resources.limits.pids), against fork bombs. It
 // warns.
-func PidsLimited(p *ComposeProject) check.Check {
+func ComposePidsLimit(p *ComposeProject, _ ResourceLimitOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.pids-limit", "Compose services limit their number of processes",
 		sectionInfra, itemInfraLimits, check.SeverityLow,
 		"Set pids_limit (or deploy.resources.limits.pids) on every service, e.g. 200, so that a fork bomb or a thread leak stays inside the container.",
@@ -822,18 +822,18 @@ func PidsLimited(p *ComposeProject) check.Check {
 
 // ----- docker.compose.restart-policy -----
 
-// RestartPolicyOptions configures [RestartPolicy].
+// RestartPolicyOptions configures [ComposeRestartPolicy].
 type RestartPolicyOptions struct {
 	// OneShot names services that run to completion and must not be
-	// restarted; see HealthCheckedOptions.OneShot.
+	// restarted; see HealthcheckOptions.OneShot.
 	OneShot []string
 }
 
-// RestartPolicy checks that every long-running service restarts on its
+// ComposeRestartPolicy checks that every long-running service restarts on its
 // own: restart always, unless-stopped or on-failure[:N], or a
 // deploy.restart_policy whose condition is not none. A missing policy
 // fails.
-func RestartPolicy(p *ComposeProject, opts RestartPolicyOptions) check.Check {
+func ComposeRestartPolicy(p *ComposeProject, opts RestartPolicyOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.restart-policy", "Long-running compose services have a restart policy",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Set restart: unless-stopped (or always, or on-failure:5) on every long-running service, so that it comes back after a crash or a reboot.",

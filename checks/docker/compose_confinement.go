@@ -11,9 +11,9 @@ import (
 
 // ----- docker.compose.non-root -----
 
-// NonRootUserOptions configures [NonRootUser]; its zero value is the
+// NonRootOptions configures [ComposeNonRoot]; its zero value is the
 // production default.
-type NonRootUserOptions struct{}
+type NonRootOptions struct{}
 
 // composeIsRootUser reports whether a compose user: value runs as root:
 // root, 0, and either with any group (0:0, root:root, 0:1000).
@@ -46,12 +46,12 @@ func (m *composeModel) rootAggravation(name string, s *types.ServiceConfig) []st
 	return with
 }
 
-// NonRootUser checks that no service sets user: to root (root, 0, 0:0,
+// ComposeNonRoot checks that no service sets user: to root (root, 0, 0:0,
 // root:root). A service that leaves user: unset runs as the image's USER,
 // judged by docker.dockerfile.user for the images the project builds.
 // When the same service also mounts the runtime socket, runs privileged
 // or adds capabilities, the finding says so.
-func NonRootUser(p *ComposeProject, _ NonRootUserOptions) check.Check {
+func ComposeNonRoot(p *ComposeProject, _ NonRootOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.non-root", "No compose service sets user: root",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove user: root, or set an unprivileged user (user: \"1000:1000\") and give the files it writes that owner; an image that must start as root to drop privileges (gosu, su-exec) needs no user: at all.",
@@ -72,7 +72,7 @@ func NonRootUser(p *ComposeProject, _ NonRootUserOptions) check.Check {
 
 // ----- docker.compose.confinement -----
 
-// ConfinementOptions configures [Confined]; its zero value is the
+// ConfinementOptions configures [ComposeConfinement]; its zero value is the
 // production default.
 type ConfinementOptions struct{}
 
@@ -102,10 +102,10 @@ func composeUnconfined(opt string) string {
 	return ""
 }
 
-// Confined checks that no service turns off the kernel's confinement of
+// ComposeConfinement checks that no service turns off the kernel's confinement of
 // containers: security_opt seccomp, apparmor or systempaths unconfined,
 // label disable (or type:spc_t), and cgroup: host.
-func Confined(p *ComposeProject, _ ConfinementOptions) check.Check {
+func ComposeConfinement(p *ComposeProject, _ ConfinementOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.confinement", "Compose services keep seccomp, AppArmor and SELinux confinement",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove the security_opt entry that turns confinement off (keep Docker's default seccomp and AppArmor profiles, or give a custom profile file) and cgroup: host; grant the one system call or capability the service needs instead.",
@@ -133,19 +133,19 @@ func Confined(p *ComposeProject, _ ConfinementOptions) check.Check {
 
 // ----- docker.compose.devices -----
 
-// HostDevicesOptions configures [NoSensitiveDevices].
+// HostDevicesOptions configures [ComposeDevices].
 type HostDevicesOptions struct {
 	// Allow lists host device paths accepted anyway ("/dev/sdb" for a
 	// disk-health exporter).
 	Allow []string
 }
 
-// NoSensitiveDevices checks that no service is given a host device that
+// ComposeDevices checks that no service is given a host device that
 // reaches memory, the kernel or a disk (/dev/mem, /dev/kmem, /dev/port,
 // /dev/kmsg, /dev/sda and other block devices, /dev/disk/...), nor every
 // device at once with device_cgroup_rules "a". GPUs, /dev/net/tun,
 // /dev/fuse and serial adapters are not reported.
-func NoSensitiveDevices(p *ComposeProject, opts HostDevicesOptions) check.Check {
+func ComposeDevices(p *ComposeProject, opts HostDevicesOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.devices", "No compose service is given a sensitive host device",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove the device from devices:; a service that needs disk data gets a volume, not the block device.",
@@ -184,15 +184,15 @@ func NoSensitiveDevices(p *ComposeProject, opts HostDevicesOptions) check.Check 
 
 // ----- docker.compose.cap-drop -----
 
-// CapDropOptions configures [CapDropAll]; its zero value is the
+// CapDropOptions configures [ComposeCapDrop]; its zero value is the
 // production default.
 type CapDropOptions struct{}
 
-// CapDropAll recommends cap_drop: [ALL] on every service, adding back
+// ComposeCapDrop recommends cap_drop: [ALL] on every service, adding back
 // with cap_add only the capabilities it needs (CIS Docker 5.3). Many
 // images need CHOWN, SETUID or SETGID to start, so it warns, at low
 // severity.
-func CapDropAll(p *ComposeProject, _ CapDropOptions) check.Check {
+func ComposeCapDrop(p *ComposeProject, _ CapDropOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.cap-drop", "Compose services drop every capability they do not need",
 		sectionConfig, itemReviewCompose, check.SeverityLow,
 		"Add cap_drop: [ALL] to the service and cap_add back only what it needs (often CHOWN, SETUID, SETGID, NET_BIND_SERVICE).",

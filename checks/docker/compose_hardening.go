@@ -15,10 +15,10 @@ import (
 
 // ----- hardening rules -----
 
-// NotPrivileged checks that no service runs privileged: a privileged
+// ComposeUnprivileged checks that no service runs privileged: a privileged
 // container has every capability and every device, root on the host in
 // all but name.
-func NotPrivileged(p *ComposeProject) check.Check {
+func ComposeUnprivileged(p *ComposeProject, _ HardeningOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.unprivileged", "No compose service runs privileged",
 		sectionConfig, itemReviewCompose, check.SeverityCritical,
 		"Remove privileged: true; grant the one capability (cap_add) or device (devices:) the service needs instead.",
@@ -45,12 +45,12 @@ func composeRuntimeSocket(p string) string {
 	return ""
 }
 
-// NoDockerSocket checks that no service mounts the container runtime's
+// ComposeNoRuntimeSocket checks that no service mounts the container runtime's
 // socket (docker.sock and its kin), or a directory that holds it (/run,
 // /var/run, /run/containerd, a rootless /run/user/<uid>), or asks for it
 // with use_api_socket: whoever reaches that socket controls the host,
 // read-only mount or not.
-func NoDockerSocket(p *ComposeProject) check.Check {
+func ComposeNoRuntimeSocket(p *ComposeProject, _ HardeningOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.no-runtime-socket", "No compose service mounts the Docker socket",
 		sectionConfig, itemReviewCompose, check.SeverityCritical,
 		"Remove the docker.sock mount; if a tool must watch containers, give it a filtering socket proxy with read-only access to the endpoints it needs.",
@@ -82,9 +82,9 @@ func NoDockerSocket(p *ComposeProject) check.Check {
 		})
 }
 
-// NoHostNamespaces checks that no service shares a namespace of the host:
+// ComposeNoHostNamespaces checks that no service shares a namespace of the host:
 // network_mode, pid, ipc, uts or userns_mode "host".
-func NoHostNamespaces(p *ComposeProject) check.Check {
+func ComposeNoHostNamespaces(p *ComposeProject, _ HardeningOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.no-host-namespaces", "No compose service shares a host namespace",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove network_mode/pid/ipc/uts/userns_mode: host; publish the ports the service needs, and use a shared named volume or network for what it shares with other containers.",
@@ -121,10 +121,10 @@ func composeNoNewPrivileges(opt string) (about, on bool) {
 	return true, !hasValue || strings.TrimSpace(v) == "true"
 }
 
-// NoNewPrivileges checks that every service sets security_opt
+// ComposeNoNewPrivileges checks that every service sets security_opt
 // no-new-privileges:true, so that setuid binaries cannot raise privileges.
 // It warns.
-func NoNewPrivileges(p *ComposeProject) check.Check {
+func ComposeNoNewPrivileges(p *ComposeProject, _ HardeningOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.no-new-privileges", "Compose services set no-new-privileges",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Add security_opt: [\"no-new-privileges:true\"] to every service.",
@@ -160,7 +160,7 @@ var composeDangerousCaps = [...]string{
 	"CHECKPOINT_RESTORE", "SYS_RESOURCE", "IPC_LOCK", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_CONTROL",
 }
 
-// CapabilitiesOptions configures [NoDangerousCapabilities].
+// CapabilitiesOptions configures [ComposeNoDangerousCapabilities].
 type CapabilitiesOptions struct {
 	// Allow lists capabilities accepted anyway ("NET_ADMIN" for a VPN
 	// gateway), with or without the CAP_ prefix.
@@ -171,10 +171,10 @@ func composeCapName(c string) string {
 	return strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(c)), "CAP_")
 }
 
-// NoDangerousCapabilities checks that no service adds a dangerous
+// ComposeNoDangerousCapabilities checks that no service adds a dangerous
 // capability (ALL, SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE,
 // DAC_READ_SEARCH, ...) with cap_add.
-func NoDangerousCapabilities(p *ComposeProject, opts CapabilitiesOptions) check.Check {
+func ComposeNoDangerousCapabilities(p *ComposeProject, opts CapabilitiesOptions) check.Check {
 	allow := map[string]bool{}
 	for _, c := range opts.Allow {
 		allow[composeCapName(c)] = true
@@ -197,10 +197,10 @@ func NoDangerousCapabilities(p *ComposeProject, opts CapabilitiesOptions) check.
 		})
 }
 
-// ReadOnlyRootFS checks that every service runs with a read-only root
+// ComposeReadOnlyRootfs checks that every service runs with a read-only root
 // filesystem (read_only: true), writable paths given as volumes or tmpfs.
 // It warns, at Info severity.
-func ReadOnlyRootFS(p *ComposeProject) check.Check {
+func ComposeReadOnlyRootfs(p *ComposeProject, _ HardeningOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.read-only-rootfs", "Compose services run with a read-only root filesystem",
 		sectionConfig, itemReviewCompose, check.SeverityInfo,
 		"Set read_only: true and give the paths the service writes as tmpfs: or volumes:.",
@@ -216,10 +216,10 @@ func ReadOnlyRootFS(p *ComposeProject) check.Check {
 
 // ----- docker.compose.log-rotation -----
 
-// LogRotation checks that every service's logs are rotated (json-file with
+// ComposeLogRotation checks that every service's logs are rotated (json-file with
 // max-size, or the local driver) or shipped to a central driver (syslog,
 // journald, fluentd, gelf, awslogs, loki, ...). It warns.
-func LogRotation(p *ComposeProject) check.Check {
+func ComposeLogRotation(p *ComposeProject, _ LogRotationOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.log-rotation", "Compose services rotate or ship their logs",
 		sectionLogging, itemLogRetention, check.SeverityLow,
 		"Set logging: {driver: json-file, options: {max-size: 10m, max-file: \"3\"}} on every service (a YAML anchor keeps it short), or a central driver such as fluentd, gelf, awslogs or loki.",
@@ -257,12 +257,12 @@ func LogRotation(p *ComposeProject) check.Check {
 
 // ----- docker.compose.syntax -----
 
-// CurrentSyntax reports what compose-go would have logged while loading
+// ComposeSyntax reports what compose-go would have logged while loading
 // the project (this package steers it so that nothing reaches the
 // program's stderr, see the package documentation): an obsolete top-level
 // version: key and YAML 1.1 booleans (yes, no, on, off). They are harmless
 // today, so the check warns at info severity, each note located.
-func CurrentSyntax(p *ComposeProject) check.Check {
+func ComposeSyntax(p *ComposeProject, _ SyntaxOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.syntax", "Compose files use current Compose Specification syntax",
 		sectionConfig, itemReviewCompose, check.SeverityInfo,
 		"Remove the top-level version: key (compose ignores it) and write booleans as true or false.",

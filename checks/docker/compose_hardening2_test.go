@@ -18,15 +18,15 @@ const hardeningAccuracy = "testdata/accuracy/hardening"
 // hardeningChecks are the rules of the hardening fixtures, by ID.
 func hardeningChecks(p *docker.ComposeProject) []check.Check {
 	return []check.Check{
-		docker.DatabaseAuth(p, docker.DatabaseOptions{}),
-		docker.NonRootUser(p, docker.NonRootUserOptions{}),
-		docker.Confined(p, docker.ConfinementOptions{}),
-		docker.NoSensitiveDevices(p, docker.HostDevicesOptions{}),
-		docker.NoSensitiveHostPaths(p, docker.HostPathsOptions{}),
-		docker.SensitiveHostPathsReadOnly(p, docker.HostPathsOptions{}),
-		docker.PrivateMountPropagation(p, docker.MountPropagationOptions{}),
-		docker.CapDropAll(p, docker.CapDropOptions{}),
-		docker.NoDockerSocket(p),
+		docker.ComposeDatabaseAuth(p, docker.DatabaseOptions{}),
+		docker.ComposeNonRoot(p, docker.NonRootOptions{}),
+		docker.ComposeConfinement(p, docker.ConfinementOptions{}),
+		docker.ComposeDevices(p, docker.HostDevicesOptions{}),
+		docker.ComposeHostPaths(p, docker.HostPathsOptions{}),
+		docker.ComposeHostPathsReadOnly(p, docker.HostPathsOptions{}),
+		docker.ComposeMountPropagation(p, docker.MountPropagationOptions{}),
+		docker.ComposeCapDrop(p, docker.CapDropOptions{}),
+		docker.ComposeNoRuntimeSocket(p, docker.HardeningOptions{}),
 	}
 }
 
@@ -184,13 +184,13 @@ func TestHardeningMessages(t *testing.T) {
 	t.Run("allow options", func(t *testing.T) {
 		p := docker.Compose(docker.ComposeOptions{Dir: filepath.Join(hardeningAccuracy, "host-paths-ro/bad")})
 		rep, err := (&check.Runner{}).Run(context.Background(),
-			docker.SensitiveHostPathsReadOnly(p, docker.HostPathsOptions{Allow: []string{"/proc", "/sys", "/"}}))
+			docker.ComposeHostPathsReadOnly(p, docker.HostPathsOptions{Allow: []string{"/proc", "/sys", "/"}}))
 		require.NoError(t, err)
 		assert.Equal(t, check.StatusPass, rep.Outcomes[0].Result.Status, rep.Outcomes[0].Result.Message)
 
 		p = docker.Compose(docker.ComposeOptions{Dir: filepath.Join(hardeningAccuracy, "devices/bad")})
 		rep, err = (&check.Runner{}).Run(context.Background(),
-			docker.NoSensitiveDevices(p, docker.HostDevicesOptions{Allow: []string{"/dev/sda"}}))
+			docker.ComposeDevices(p, docker.HostDevicesOptions{Allow: []string{"/dev/sda"}}))
 		require.NoError(t, err)
 		assert.Len(t, rep.Outcomes[0].Result.Findings, 3)
 	})

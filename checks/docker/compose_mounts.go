@@ -179,8 +179,8 @@ func composeSensitiveHostPath(p string, allow []string) string {
 	return ""
 }
 
-// HostPathsOptions configures [NoSensitiveHostPaths] and
-// [SensitiveHostPathsReadOnly].
+// HostPathsOptions configures [ComposeHostPaths] and
+// [ComposeHostPathsReadOnly].
 type HostPathsOptions struct {
 	// Allow lists host paths accepted anyway, with what lies below them
 	// ("/var/lib/docker" for a monitoring agent).
@@ -193,7 +193,7 @@ var hostPathsRefs = []string{
 
 // hostPathsRule reports the bind mounts of sensitive host paths whose
 // read-only flag equals readOnly. The runtime's socket directories are
-// left to [NoDockerSocket].
+// left to [ComposeNoRuntimeSocket].
 func hostPathsRule(readOnly bool, allow []string) composeServiceRule {
 	return func(cm *composeModel, name string, s *types.ServiceConfig, f *composeFindings) {
 		for _, v := range s.Volumes {
@@ -221,15 +221,15 @@ func hostPathsRule(readOnly bool, allow []string) composeServiceRule {
 	}
 }
 
-// NoSensitiveHostPaths checks that no service bind-mounts a sensitive
+// ComposeHostPaths checks that no service bind-mounts a sensitive
 // host path writable: /, /etc (and files such as /etc/shadow), /root, a
 // whole home directory or its credentials (~/.ssh), /proc, /sys, /boot,
 // /dev and raw devices, /usr and the system binaries, /var/lib/docker.
 // Paths relative to the project, and time-zone and CA-certificate files,
 // are fine. The runtime socket and the directories that hold it (/run,
-// /var/run) are [NoDockerSocket]'s; read-only mounts are
-// [SensitiveHostPathsReadOnly]'s.
-func NoSensitiveHostPaths(p *ComposeProject, opts HostPathsOptions) check.Check {
+// /var/run) are [ComposeNoRuntimeSocket]'s; read-only mounts are
+// [ComposeHostPathsReadOnly]'s.
+func ComposeHostPaths(p *ComposeProject, opts HostPathsOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.host-paths", "No compose service mounts a sensitive host path writable",
 		sectionConfig, itemReviewCompose, check.SeverityHigh,
 		"Remove the bind mount, or mount the one file or directory the service needs, read-only (:ro); keep data in named volumes or project-relative paths.",
@@ -238,10 +238,10 @@ func NoSensitiveHostPaths(p *ComposeProject, opts HostPathsOptions) check.Check 
 		hostPathsRule(false, opts.Allow))
 }
 
-// SensitiveHostPathsReadOnly checks that no service bind-mounts a
-// sensitive host path even read-only (see [NoSensitiveHostPaths] for the
+// ComposeHostPathsReadOnly checks that no service bind-mounts a
+// sensitive host path even read-only (see [ComposeHostPaths] for the
 // list): a monitoring agent reading /proc or / may need it, so it warns.
-func SensitiveHostPathsReadOnly(p *ComposeProject, opts HostPathsOptions) check.Check {
+func ComposeHostPathsReadOnly(p *ComposeProject, opts HostPathsOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.host-paths-read-only", "Compose services mount no sensitive host path, even read-only",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Mount only the file the service needs; for a monitoring agent that must read /proc, /sys or /, allow the path with HostPathsOptions.Allow or a waiver naming the service.",
@@ -250,14 +250,14 @@ func SensitiveHostPathsReadOnly(p *ComposeProject, opts HostPathsOptions) check.
 		hostPathsRule(true, opts.Allow))
 }
 
-// MountPropagationOptions configures [PrivateMountPropagation]; its zero
+// MountPropagationOptions configures [ComposeMountPropagation]; its zero
 // value is the production default.
 type MountPropagationOptions struct{}
 
-// PrivateMountPropagation checks that no bind mount uses shared or
+// ComposeMountPropagation checks that no bind mount uses shared or
 // rshared propagation: mounts the container makes then appear on the
 // host.
-func PrivateMountPropagation(p *ComposeProject, _ MountPropagationOptions) check.Check {
+func ComposeMountPropagation(p *ComposeProject, _ MountPropagationOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.mount-propagation", "No compose bind mount propagates mounts back to the host",
 		sectionConfig, itemReviewCompose, check.SeverityMedium,
 		"Remove the shared/rshared propagation option (the default rprivate keeps the container's mounts to itself); a tool that must see new host mounts needs only rslave.",

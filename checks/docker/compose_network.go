@@ -15,8 +15,8 @@ import (
 	"github.com/prodcheck/prodcheck/check"
 )
 
-// DatabaseOptions configures [DatabasePortsPrivate] and
-// [DatabaseNetworkPrivate].
+// DatabaseOptions configures [ComposeDatabasePorts] and
+// [ComposeDatabaseNetwork].
 type DatabaseOptions struct {
 	// Images adds repository names to the built-in list of database and
 	// cache images. A name without '/' matches the last path component of
@@ -155,12 +155,12 @@ func (m *composeModel) portPick(p types.ServicePortConfig) func(*yaml.Node) *yam
 	})
 }
 
-// DatabasePortsPrivate checks that well-known database and cache services
+// ComposeDatabasePorts checks that well-known database and cache services
 // (PostgreSQL, MySQL, MariaDB, MongoDB, Redis, Oracle, Memcached,
 // Elasticsearch, ...) publish no port beyond the host's loopback
 // interface. Docker's own iptables rules put a published port in front of
 // any host firewall, so 5432:5432 exposes the database to the network.
-func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
+func ComposeDatabasePorts(p *ComposeProject, opts DatabaseOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.database-ports", "Database and cache services publish no port on a public interface",
 		sectionNetwork, itemPrivateDB, check.SeverityHigh,
 		"Remove the ports: entry of the database (other services reach it by service name on a shared network); if a host tool needs it, bind it to loopback: 127.0.0.1:5432:5432.",
@@ -203,7 +203,7 @@ func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
 	})
 }
 
-// DatabaseNetworkPrivate checks that a database or cache service shares
+// ComposeDatabaseNetwork checks that a database or cache service shares
 // its networks only with the services that use it: a service that shares
 // one without using it (no depends_on or links naming it, no reference to
 // its host in its environment, env_file or command), such as a reverse
@@ -215,7 +215,7 @@ func DatabasePortsPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
 // as using the database. When the only services at fault pass through a
 // connection variable whose value the files do not hold (DATABASE_URL
 // unset), the files cannot tell and the check warns.
-func DatabaseNetworkPrivate(p *ComposeProject, opts DatabaseOptions) check.Check {
+func ComposeDatabaseNetwork(p *ComposeProject, opts DatabaseOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.database-network", "Database and cache services share their network only with the services that use them",
 		sectionNetwork, itemPrivateDB, check.SeverityMedium,
 		"Put each database on a dedicated network (ideally internal: true) joined only by the services that connect to it, and keep the others, such as a reverse proxy, on their own networks.",

@@ -34,7 +34,7 @@ func TestComposeDatabaseNetworkMatrix(t *testing.T) {
 		t.Run(tc.dir, func(t *testing.T) {
 			o := accuracyRun(t, docker.ComposeOptions{Dir: filepath.Join("testdata", "accuracy", "network", tc.dir)},
 				func(p *docker.ComposeProject) check.Check {
-					return docker.DatabaseNetworkPrivate(p, docker.DatabaseOptions{})
+					return docker.ComposeDatabaseNetwork(p, docker.DatabaseOptions{})
 				})
 			require.Equal(t, tc.status, o.Result.Status, "%s: %v", o.Result.Message, o.Result.Findings)
 			var got []string
@@ -51,12 +51,12 @@ func TestComposeDatabaseNetworkMatrix(t *testing.T) {
 func TestComposeDatabaseNetworkMessages(t *testing.T) {
 	o := accuracyRun(t, docker.ComposeOptions{Dir: filepath.Join("testdata", "accuracy", "network", "pooler")},
 		func(p *docker.ComposeProject) check.Check {
-			return docker.DatabaseNetworkPrivate(p, docker.DatabaseOptions{})
+			return docker.ComposeDatabaseNetwork(p, docker.DatabaseOptions{})
 		})
 	assert.Contains(t, o.Result.Message, "data internal", "internal: true is credited")
 	o = accuracyRun(t, docker.ComposeOptions{Dir: filepath.Join("testdata", "accuracy", "network", "proxy-shares")},
 		func(p *docker.ComposeProject) check.Check {
-			return docker.DatabaseNetworkPrivate(p, docker.DatabaseOptions{})
+			return docker.ComposeDatabaseNetwork(p, docker.DatabaseOptions{})
 		})
 	require.NotEmpty(t, o.Result.Findings)
 	assert.Contains(t, o.Result.Findings[0].Message, `PostgreSQL service "db"`)
@@ -66,7 +66,7 @@ func TestComposeDatabasePoolerPorts(t *testing.T) {
 	// A pooler counts as a database for the port rule.
 	o := accuracyRun(t, docker.ComposeOptions{Dir: filepath.Join("testdata", "accuracy", "network", "pooler")},
 		func(p *docker.ComposeProject) check.Check {
-			return docker.DatabasePortsPrivate(p, docker.DatabaseOptions{})
+			return docker.ComposeDatabasePorts(p, docker.DatabaseOptions{})
 		})
 	assert.Equal(t, check.StatusPass, o.Result.Status, o.Result.Message)
 	assert.Contains(t, o.Result.Message, "2 services", "pgbouncer and db counted: %s", o.Result.Message)

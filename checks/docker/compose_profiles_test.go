@@ -14,7 +14,7 @@ import (
 func profilesDir(name string) string { return filepath.Join("testdata", "accuracy", "profiles", name) }
 
 func pinned(p *docker.ComposeProject) check.Check {
-	return docker.ImagePinned(p, docker.ImagePinnedOptions{})
+	return docker.ComposeImagePinned(p, docker.ImagePinnedOptions{})
 }
 
 func TestComposeProfilesMatrix(t *testing.T) {

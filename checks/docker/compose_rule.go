@@ -52,3 +52,27 @@ func composeDatabaseCheck(p *ComposeProject, m check.Meta, extra []string, judge
 		return judge(cm, dbs)
 	})
 }
+
+// Every rule has the same constructor shape: a source and an options
+// value whose zero value is the production default. These rules have no
+// option yet; their options types keep the shape, so that adding one
+// later breaks no caller.
+type (
+	// ResourceLimitOptions configures ComposeMemoryLimit, ComposeCPULimit
+	// and ComposePidsLimit.
+	ResourceLimitOptions struct{}
+	// HardeningOptions configures ComposeUnprivileged,
+	// ComposeNoRuntimeSocket, ComposeNoHostNamespaces,
+	// ComposeNoNewPrivileges and ComposeReadOnlyRootfs.
+	HardeningOptions struct{}
+	// SecretsOptions configures ComposeSecrets.
+	SecretsOptions struct{}
+	// LogRotationOptions configures ComposeLogRotation.
+	LogRotationOptions struct{}
+	// VariablesOptions configures ComposeVariables.
+	VariablesOptions struct{}
+	// SyntaxOptions configures ComposeSyntax.
+	SyntaxOptions struct{}
+	// DockerfileHealthcheckOptions configures DockerfileHealthcheck.
+	DockerfileHealthcheckOptions struct{}
+)

@@ -94,7 +94,7 @@ func composeBlankVariables(s string) string {
 // passthrough (KEY with no value) or secrets: is fine. Values never appear
 // in the result: only the key and a fingerprint. How strong the values
 // are, wherever they come from, is [ComposeSecretStrength]'s question.
-func ComposeSecrets(p *ComposeProject) check.Check {
+func ComposeSecrets(p *ComposeProject, _ SecretsOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.secrets", "No literal secrets in compose environment",
 		sectionEnv, itemSecretManager, check.SeverityHigh,
 		"Move the value out of the compose file: reference a variable (${DB_PASSWORD:?}) set by your secret manager, or mount it with secrets: and point the image at the file (POSTGRES_PASSWORD_FILE=/run/secrets/db_password); then rotate the exposed secret.",

@@ -44,9 +44,9 @@ func secretsStatus(t *testing.T, dir string, build func(*ComposeProject) check.C
 }
 
 func TestComposeSecretsMatrix(t *testing.T) {
-	secrets := func(p *ComposeProject) check.Check { return ComposeSecrets(p) }
+	secrets := func(p *ComposeProject) check.Check { return ComposeSecrets(p, SecretsOptions{}) }
 	strength := func(p *ComposeProject) check.Check { return ComposeSecretStrength(p, SecretStrengthOptions{}) }
-	vars := func(p *ComposeProject) check.Check { return VariablesSet(p) }
+	vars := func(p *ComposeProject) check.Check { return ComposeVariables(p, VariablesOptions{}) }
 	for _, tc := range []struct {
 		dir   string
 		build func(*ComposeProject) check.Check

@@ -349,38 +349,38 @@ func TestComposeProcessEnv(t *testing.T) {
 func TestComposeOptions(t *testing.T) {
 	t.Run("RequireDigest", func(t *testing.T) {
 		p := composeCase{name: "pass"}.project()
-		o := composeRun(t, ImagePinned(p, ImagePinnedOptions{RequireDigest: true})).Outcomes[0]
+		o := composeRun(t, ComposeImagePinned(p, ImagePinnedOptions{RequireDigest: true})).Outcomes[0]
 		require.Equal(t, check.StatusFail, o.Result.Status)
 		assert.Equal(t, []string{`compose.yaml:16 service "web"`, `compose.yaml:34 service "api"`, `compose.yaml:52 service "migrate"`}, composeFindingLines(o))
 		assert.Contains(t, o.Result.Findings[0].Message, "not pinned by digest")
 	})
 	t.Run("FloatingTags", func(t *testing.T) {
 		p := composeCase{name: "image"}.project()
-		o := composeRun(t, ImagePinned(p, ImagePinnedOptions{FloatingTags: []string{"1.27.2"}})).Outcomes[0]
+		o := composeRun(t, ComposeImagePinned(p, ImagePinnedOptions{FloatingTags: []string{"1.27.2"}})).Outcomes[0]
 		assert.Contains(t, composeFindingLines(o), `compose.yaml:14 service "pinned"`)
 		assert.NotContains(t, composeFindingLines(o), `compose.yaml:12 service "lts"`)
 	})
 	t.Run("OneShot", func(t *testing.T) {
 		p := composeCase{name: "restart"}.project()
-		o := composeRun(t, RestartPolicy(p, RestartPolicyOptions{OneShot: []string{"missing", "explicit-no"}})).Outcomes[0]
+		o := composeRun(t, ComposeRestartPolicy(p, RestartPolicyOptions{OneShot: []string{"missing", "explicit-no"}})).Outcomes[0]
 		assert.Equal(t, []string{`compose.yaml:27 service "deploy-none"`}, composeFindingLines(o))
 		p = composeCase{name: "health"}.project()
-		o = composeRun(t, HealthChecked(p, HealthCheckedOptions{OneShot: []string{"pulled", "disabled", "none-test", "bad-timing", "built-without"}})).Outcomes[0]
+		o = composeRun(t, ComposeHealthcheck(p, HealthcheckOptions{OneShot: []string{"pulled", "disabled", "none-test", "bad-timing", "built-without"}})).Outcomes[0]
 		assert.Equal(t, check.StatusPass, o.Result.Status, o.Result.Message)
 	})
 	t.Run("Databases", func(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  pg:\n    image: registry.acme.io/team/pg-custom:3\n    ports: [\"5432:5432\"]\n"), 0o644))
 		p := Compose(ComposeOptions{Dir: dir})
-		o := composeRun(t, DatabasePortsPrivate(p, DatabaseOptions{})).Outcomes[0]
+		o := composeRun(t, ComposeDatabasePorts(p, DatabaseOptions{})).Outcomes[0]
 		assert.Equal(t, check.StatusSkip, o.Result.Status)
-		o = composeRun(t, DatabasePortsPrivate(p, DatabaseOptions{Images: []string{"pg-custom"}})).Outcomes[0]
+		o = composeRun(t, ComposeDatabasePorts(p, DatabaseOptions{Images: []string{"pg-custom"}})).Outcomes[0]
 		assert.Equal(t, check.StatusFail, o.Result.Status)
 		assert.Contains(t, o.Result.Findings[0].Message, `database "pg-custom"`)
 	})
 	t.Run("Capabilities", func(t *testing.T) {
 		p := composeCase{name: "hardening"}.project()
-		o := composeRun(t, NoDangerousCapabilities(p, CapabilitiesOptions{Allow: []string{"cap_sys_admin", "ALL"}})).Outcomes[0]
+		o := composeRun(t, ComposeNoDangerousCapabilities(p, CapabilitiesOptions{Allow: []string{"cap_sys_admin", "ALL"}})).Outcomes[0]
 		require.Len(t, o.Result.Findings, 1)
 		assert.Equal(t, "cap_add CAP_NET_ADMIN", o.Result.Findings[0].Actual)
 		assert.Equal(t, 27, o.Result.Findings[0].Location.Line)

@@ -13,13 +13,13 @@ import (
 
 // ----- docker.compose.variables -----
 
-// VariablesSet checks that every variable a compose file uses without a
+// ComposeVariables checks that every variable a compose file uses without a
 // default is set (in .env or the variables given): docker compose only
 // warns and substitutes a blank, so image: app:${TAG} becomes app:. An
 // explicit empty default (${VAR:-}, ${VAR-}) and a passthrough to the
 // container or the build (environment:, build.args:) are deliberate and
 // pass: only a blank in the file's own settings is a finding.
-func VariablesSet(p *ComposeProject) check.Check {
+func ComposeVariables(p *ComposeProject, _ VariablesOptions) check.Check {
 	m := dockerMeta("compose", "docker.compose.variables", "Compose variables used without a default are set",
 		sectionEnv, itemSetValues, check.SeverityMedium,
 		"Set the variable in .env or the deployment's environment, give it a default (${TAG:-1.4.2}), or make it required (${TAG:?set TAG}) so that a missing value stops the deployment.",

@@ -35,7 +35,7 @@ func DockerfileChecks(src *DockerfileSource) []check.Check {
 		DockerfileBaseMajorOnly(src, BasePinnedOptions{}),
 		DockerfileUser(src, DockerfileUserOptions{}),
 		DockerfileUserEntrypoint(src, DockerfileUserOptions{}),
-		DockerfileHealthcheck(src),
+		DockerfileHealthcheck(src, DockerfileHealthcheckOptions{}),
 		DockerfileSecrets(src, DockerfileSecretsOptions{}),
 		DockerfileBuildSecrets(src, BuildSecretsOptions{}),
 		DockerfileEnvExcluded(src, EnvExcludedOptions{}),
@@ -565,8 +565,8 @@ func dfNonRootBase(image string, patterns []string) bool {
 // all declare a working healthcheck (a source from
 // [ComposeProject.Builds]), or when the final stage builds on an image
 // known to declare a HEALTHCHECK of its own (the list of
-// HealthCheckedOptions).
-func DockerfileHealthcheck(src *DockerfileSource) check.Check {
+// HealthcheckOptions).
+func DockerfileHealthcheck(src *DockerfileSource, _ DockerfileHealthcheckOptions) check.Check {
 	m := dockerMeta("dockerfile", "docker.dockerfile.healthcheck", "Dockerfile final stage declares a HEALTHCHECK",
 		sectionInfra, dfItemHealth, check.SeverityMedium,
 		"Add HEALTHCHECK CMD to the final stage (for example HEALTHCHECK --interval=30s --timeout=3s CMD wget -qO- http://127.0.0.1:8080/healthz || exit 1), or declare the health check in the compose file.",

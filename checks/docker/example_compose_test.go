@@ -17,9 +17,9 @@ func ExampleCompose() {
 		Files: []string{"compose.yaml", "compose.prod.yaml"}, // docker compose -f compose.yaml -f compose.prod.yaml
 	})
 	checks := []check.Check{
-		docker.ImagePinned(p, docker.ImagePinnedOptions{}),
-		docker.DatabasePortsPrivate(p, docker.DatabaseOptions{}),
-		docker.NotPrivileged(p),
+		docker.ComposeImagePinned(p, docker.ImagePinnedOptions{}),
+		docker.ComposeDatabasePorts(p, docker.DatabaseOptions{}),
+		docker.ComposeUnprivileged(p, docker.HardeningOptions{}),
 	}
 	rep, err := (&check.Runner{}).Run(context.Background(), checks...)
 	if err != nil {
@@ -78,7 +78,7 @@ func ExampleComposeProject_Builds() {
 		fmt.Println(err)
 		return
 	}
-	checks := []check.Check{docker.ImagePinned(p, docker.ImagePinnedOptions{})}
+	checks := []check.Check{docker.ComposeImagePinned(p, docker.ImagePinnedOptions{})}
 	for _, df := range builds {
 		fmt.Println("builds", df.Target(), "for", df.Services())
 		checks = append(checks, docker.DockerfileBasePinned(df, docker.BasePinnedOptions{}))

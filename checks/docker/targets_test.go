@@ -51,7 +51,7 @@ func TestComposeLocationRelativeToProject(t *testing.T) {
 		{Files: []string{filepath.Join(composeTestdata, "hardening", "compose.yaml")}},
 		{Dir: filepath.Join(composeTestdata, "hardening"), Files: []string{abs}},
 	} {
-		o := composeRun(t, NotPrivileged(Compose(opts))).Outcomes[0]
+		o := composeRun(t, ComposeUnprivileged(Compose(opts), HardeningOptions{})).Outcomes[0]
 		require.Equal(t, check.StatusFail, o.Result.Status, o.Result.Message)
 		assert.Equal(t, "compose.yaml", o.Result.Findings[0].Location.File)
 	}
@@ -196,10 +196,10 @@ func TestTwoProjectsOneRun(t *testing.T) {
 	// Two projects on one first file collide, unless one is named apart.
 	p1 := Compose(ComposeOptions{Dir: filepath.Join("deploy", "prod")})
 	p2 := Compose(ComposeOptions{Dir: filepath.Join("deploy", "prod"), Files: []string{"compose.yaml", "compose.yaml"}})
-	_, err = (&check.Runner{}).Run(t.Context(), NotPrivileged(p1), NotPrivileged(p2))
+	_, err = (&check.Runner{}).Run(t.Context(), ComposeUnprivileged(p1, HardeningOptions{}), ComposeUnprivileged(p2, HardeningOptions{}))
 	require.ErrorIs(t, err, check.ErrInvalid)
 	p2 = Compose(ComposeOptions{Dir: filepath.Join("deploy", "prod"), Target: "deploy/prod/compose.yaml (twice)"})
-	_, err = (&check.Runner{}).Run(t.Context(), NotPrivileged(p1), NotPrivileged(p2))
+	_, err = (&check.Runner{}).Run(t.Context(), ComposeUnprivileged(p1, HardeningOptions{}), ComposeUnprivileged(p2, HardeningOptions{}))
 	require.NoError(t, err)
 }
 
