@@ -71,28 +71,43 @@
 //
 // # Checks
 //
-// One rule per ID. Compose: docker.compose.image-pinned, docker.compose.healthcheck,
-// docker.compose.memory-limit, docker.compose.cpu-limit, docker.compose.pids-limit,
-// docker.compose.restart-policy, docker.compose.database-ports,
-// docker.compose.database-network, docker.compose.secrets,
-// docker.compose.variables, docker.compose.unprivileged,
-// docker.compose.no-runtime-socket, docker.compose.no-host-namespaces,
-// docker.compose.no-new-privileges, docker.compose.no-dangerous-capabilities,
-// docker.compose.read-only-rootfs, docker.compose.log-rotation and
-// docker.compose.syntax (info: what compose-go would have logged).
-// Dockerfile:
-// docker.dockerfile.base-pinned, docker.dockerfile.user,
-// docker.dockerfile.healthcheck, docker.dockerfile.secrets and
-// docker.dockerfile.env-excluded. Each reports every offending service or
-// instruction, not only the first, and its Meta names the checklist line,
-// a remediation and the CIS Docker Benchmark and peer-tool rules it
-// corresponds to.
+// One rule per ID, one verdict per rule, and one shape for every
+// constructor: a source and an options value whose zero value is the
+// production default, named after the ID (docker.compose.memory-limit is
+// [ComposeMemoryLimit]). [ComposeChecks] and [DockerfileChecks] return
+// them all. Compose rules cover images (pinned, major-only tags, pull
+// policy of built images), health checks, resource limits, restart
+// policy, databases (published ports, networks shared with services that
+// do not use them, authentication switched off), secrets (literal values,
+// and weak, demo or example values in compose, .env and env_file),
+// privilege (privileged, runtime sockets and their directories, host
+// namespaces, user: root, confinement, devices, sensitive host paths,
+// mount propagation, no-new-privileges, added and undropped
+// capabilities, a read-only root filesystem), log rotation, variables and
+// obsolete syntax. Dockerfile rules cover base images (with compose's
+// build args and the # syntax= frontend), the user (and entrypoints that
+// step down from root), the health check (credited when the compose
+// services that build the image declare one), literal and build-time
+// secrets, and .env or key files copied with the context.
+//
+// Each reports every offending service or instruction, and its Meta names
+// the checklist line, a remediation and the CIS Docker Benchmark and
+// peer-tool rules it corresponds to. The README lists every ID with its
+// severity.
+//
+// Every service of every profile is checked by default, and a finding
+// about a service that starts only under a profile marks it
+// (`service "debug" (profile debug)`); ComposeOptions.ActiveProfilesOnly
+// checks what docker compose up would start and says what it skipped.
 //
 // # Secrets
 //
 // Secret values never reach a result: a finding shows the key and a
-// fingerprint (length and a short SHA-256). Parser errors that quote a
-// line are redacted the same way.
+// fingerprint (length and an HMAC under a key made for each load), or for a
+// weak or well-known value only why it is weak. Whether a value is a
+// secret at all is internal/secret's one rule, shared with the other
+// families. Parser errors that quote a line are rewritten to the file,
+// line and key.
 //
 // # Logging
 //
