@@ -59,6 +59,11 @@ type ComposeOptions struct {
 	// variables (over .env, under Env). Off by default, so that a check
 	// gives the same answer on every machine.
 	UseProcessEnv bool
+	// OneShot names services that run to completion (migrations, seed
+	// jobs): they need no healthcheck and no restart policy. A service
+	// with restart "no" that another service awaits with condition
+	// service_completed_successfully is recognised without being listed.
+	OneShot []string
 	// Profiles are the active profiles, as `docker compose --profile`
 	// names them ("*" activates every profile). Empty, and with
 	// ActiveProfilesOnly off, every service of every profile is checked,
@@ -113,6 +118,7 @@ func Compose(opts ComposeOptions) *ComposeProject {
 	opts.Files = slices.Clone(opts.Files)
 	opts.Env = maps.Clone(opts.Env)
 	opts.Profiles = slices.Clone(opts.Profiles)
+	opts.OneShot = slices.Clone(opts.OneShot)
 	p := &ComposeProject{opts: opts, target: composeTarget(opts)}
 	p.src = check.NewSource(p.load)
 	return p
@@ -209,16 +215,17 @@ var ErrComposeTooLarge = errors.New("file too large")
 
 // composeModel is what one load produces, read concurrently by the checks.
 type composeModel struct {
-	project *types.Project
-	names   []string // active services, sorted
-	ix      *composeIndex
-	env     map[string]string
-	unset   map[string]bool // variables the loader looked up and did not find
-	awaited map[string]bool // services another awaits with service_completed_successfully
-	notes   []composeNote   // what compose-go would have logged
-	secrets []string        // secret values of the files and .env, redacted from messages
-	fp      *secret.Fingerprinter
-	root    string // the directory named files are confined to
+	project  *types.Project
+	oneShots []string // ComposeOptions.OneShot
+	names    []string // active services, sorted
+	ix       *composeIndex
+	env      map[string]string
+	unset    map[string]bool // variables the loader looked up and did not find
+	awaited  map[string]bool // services another awaits with service_completed_successfully
+	notes    []composeNote   // what compose-go would have logged
+	secrets  []string        // secret values of the files and .env, redacted from messages
+	fp       *secret.Fingerprinter
+	root     string // the directory named files are confined to
 
 	profiled map[string][]string // services that start only under a profile: their profiles
 	skipped  []string            // services not checked: their profiles are not active, sorted
@@ -519,7 +526,7 @@ func (p *ComposeProject) load(ctx context.Context) (m *composeModel, err error) 
 	for _, b := range bools {
 		notes = append(notes, ix.boolNote(b.pattern, b.value))
 	}
-	m = &composeModel{project: project, ix: ix, env: env, unset: unset, notes: notes, secrets: secrets, root: gr.Root(), fp: fp}
+	m = &composeModel{project: project, ix: ix, env: env, unset: unset, notes: notes, secrets: secrets, root: gr.Root(), fp: fp, oneShots: p.opts.OneShot}
 	m.names = slices.Sorted(maps.Keys(project.Services))
 	m.profiled, m.skipped, m.narrowed = composeProfiled(project), slices.Sorted(maps.Keys(project.DisabledServices)), narrowed
 	if err := m.checkEnvFiles(gr); err != nil {

@@ -229,8 +229,8 @@ func (m *composeModel) service(name string) *types.ServiceConfig {
 // oneShot reports whether service name runs to completion: listed in
 // extra, or restarted never and awaited by a service_completed_successfully
 // dependency.
-func (m *composeModel) oneShot(name string, extra []string) bool {
-	if slices.Contains(extra, name) {
+func (m *composeModel) oneShot(name string) bool {
+	if slices.Contains(m.oneShots, name) {
 		return true
 	}
 	s := m.service(name)
@@ -557,11 +557,6 @@ func (m *composeModel) unsetNote(raw string) string {
 
 // HealthcheckOptions configures [ComposeHealthcheck].
 type HealthcheckOptions struct {
-	// OneShot names services that run to completion (migrations, seed
-	// jobs) and need no healthcheck. A service with restart "no" that
-	// another service awaits with condition service_completed_successfully
-	// is recognised without being listed.
-	OneShot []string
 	// ImagesWithHealthcheck are more images known to declare a
 	// HEALTHCHECK of their own, as path.Match patterns over the image
 	// name ("registry.acme.io/team/*"), added to the built-in list
@@ -609,7 +604,7 @@ func ComposeHealthcheck(p *ComposeProject, opts HealthcheckOptions) check.Check 
 			if err := ctx.Err(); err != nil {
 				return check.Error(fmt.Errorf("docker: compose: %w", err))
 			}
-			if cm.oneShot(name, opts.OneShot) {
+			if cm.oneShot(name) {
 				continue
 			}
 			checked++
@@ -822,12 +817,10 @@ func ComposePidsLimit(p *ComposeProject, _ ResourceLimitOptions) check.Check {
 
 // ----- docker.compose.restart-policy -----
 
-// RestartPolicyOptions configures [ComposeRestartPolicy].
-type RestartPolicyOptions struct {
-	// OneShot names services that run to completion and must not be
-	// restarted; see HealthcheckOptions.OneShot.
-	OneShot []string
-}
+// RestartPolicyOptions configures [ComposeRestartPolicy]. It has no
+// option yet; which services are one-shot jobs is a fact of the project:
+// ComposeOptions.OneShot.
+type RestartPolicyOptions struct{}
 
 // ComposeRestartPolicy checks that every long-running service restarts on its
 // own: restart always, unless-stopped or on-failure[:N], or a
@@ -843,7 +836,7 @@ func ComposeRestartPolicy(p *ComposeProject, opts RestartPolicyOptions) check.Ch
 		f := &composeFindings{m: cm}
 		checked := 0
 		for _, name := range cm.names {
-			if cm.oneShot(name, opts.OneShot) {
+			if cm.oneShot(name) {
 				continue
 			}
 			checked++

@@ -361,11 +361,13 @@ func TestComposeOptions(t *testing.T) {
 		assert.NotContains(t, composeFindingLines(o), `compose.yaml:12 service "lts"`)
 	})
 	t.Run("OneShot", func(t *testing.T) {
-		p := composeCase{name: "restart"}.project()
-		o := composeRun(t, ComposeRestartPolicy(p, RestartPolicyOptions{OneShot: []string{"missing", "explicit-no"}})).Outcomes[0]
+		// Which services are one-shot jobs is a fact of the project, read
+		// by every rule that cares.
+		p := Compose(ComposeOptions{Dir: filepath.Join(composeTestdata, "restart"), OneShot: []string{"missing", "explicit-no"}})
+		o := composeRun(t, ComposeRestartPolicy(p, RestartPolicyOptions{})).Outcomes[0]
 		assert.Equal(t, []string{`compose.yaml:27 service "deploy-none"`}, composeFindingLines(o))
-		p = composeCase{name: "health"}.project()
-		o = composeRun(t, ComposeHealthcheck(p, HealthcheckOptions{OneShot: []string{"pulled", "disabled", "none-test", "bad-timing", "built-without"}})).Outcomes[0]
+		p = Compose(ComposeOptions{Dir: filepath.Join(composeTestdata, "health"), OneShot: []string{"pulled", "disabled", "none-test", "bad-timing", "built-without"}})
+		o = composeRun(t, ComposeHealthcheck(p, HealthcheckOptions{})).Outcomes[0]
 		assert.Equal(t, check.StatusPass, o.Result.Status, o.Result.Message)
 	})
 	t.Run("Databases", func(t *testing.T) {
