@@ -400,13 +400,6 @@ func (m *composeModel) dbHosts(name string) []string {
 	return hosts
 }
 
-// talksTo reports whether service client names service target: in
-// depends_on or links, one of target's hosts in an environment value, an
-// env_file value or its command, or a secret they share (the database's
-// password).
-func (m *composeModel) talksTo(client, target string, hosts []string) bool {
-	return m.talksToIn(client, target, hosts, newComposeHostWords(m.hostValues(client)))
-}
 
 // composeHostWords holds a service's values and, for the common case of a
 // host that is one word, the set of words they contain, so that a rule
@@ -473,7 +466,9 @@ func (m *composeModel) hostValues(client string) []string {
 	return values
 }
 
-// talksToIn is talksTo with the client's host values read already.
+// talksToIn reports whether service client names service target: in
+// depends_on or links, one of target's hosts in its values (environment,
+// env_file, command), or a secret they share (the database's password).
 func (m *composeModel) talksToIn(client, target string, hosts []string, values composeHostWords) bool {
 	// Fields are read through the map, not from a copy of the service.
 	if _, ok := m.project.Services[client].DependsOn[target]; ok {
