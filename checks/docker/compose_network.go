@@ -400,7 +400,6 @@ func (m *composeModel) dbHosts(name string) []string {
 	return hosts
 }
 
-
 // composeHostWords holds a service's values and, for the common case of a
 // host that is one word, the set of words they contain, so that a rule
 // looking up many hosts does not scan every value for each.
