@@ -417,3 +417,34 @@ func TestRetrySeesFreshDataEachAttempt(t *testing.T) {
 		assert.Equal(t, int32(25), loads.Load(), "25 attempts, 25 loads: the run's memo does not freeze a retry")
 	})
 }
+
+func TestNestedSourceLoadsOncePerRun(t *testing.T) {
+	var pageLoads, cookieLoads atomic.Int32
+	page := check.NewSource(func(context.Context) (string, error) {
+		pageLoads.Add(1)
+		return "Set-Cookie: sid=x", nil
+	})
+	// A source that reads another source, as the cookie checks read the
+	// shared page.
+	cookies := check.NewSource(func(ctx context.Context) (string, error) {
+		cookieLoads.Add(1)
+		return page.Get(ctx)
+	})
+	readPage := check.New(meta("n.page"), func(ctx context.Context) check.Result {
+		if _, err := page.Get(ctx); err != nil {
+			return check.Error(err)
+		}
+		return check.Pass("page")
+	})
+	readCookies := check.New(meta("n.cookies"), func(ctx context.Context) check.Result {
+		if _, err := cookies.Get(ctx); err != nil {
+			return check.Error(err)
+		}
+		return check.Pass("cookies")
+	})
+	rep, err := (&check.Runner{Limit: 1}).Run(t.Context(), readCookies, readPage)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Counts().Pass)
+	assert.Equal(t, int32(1), pageLoads.Load(), "the page loads once, whether read directly or through another source")
+	assert.Equal(t, int32(1), cookieLoads.Load())
+}

@@ -44,7 +44,11 @@ func WithMemo(ctx context.Context) (context.Context, func()) {
 
 func newMemo(ctx context.Context) (context.Context, *memo) {
 	lctx, cancel := context.WithCancelCause(ctx)
-	m := &memo{ctx: lctx, cancel: cancel}
+	m := &memo{cancel: cancel}
+	// A load runs under the run's context carrying the same memo, so a
+	// source that reads another source (cookies reading the shared page)
+	// shares the run's loads instead of loading again.
+	m.ctx = context.WithValue(lctx, memoKey{}, m)
 	return context.WithValue(ctx, memoKey{}, m), m
 }
 
