@@ -10,6 +10,18 @@
 //     CORS and cookie checks. The default client verifies TLS, does not
 //     follow redirects, keeps no cookies and reads at most 1 MiB of body
 //     and 64 KiB of header.
+//   - [TLSEndpoint] is one host:port: a single audit per run (protocols,
+//     cipher suites in the server's order, the certificate), read by every
+//     TLS check.
+//
+// For example, every check of one service:
+//
+//	page := security.NewPage("https://api.example.com/", security.HTTPOptions{})
+//	checks := security.HeaderChecks(page, security.HeaderChecksOptions{})
+//	checks = append(checks, security.HSTS(page, security.HSTSOptions{}))
+//	checks = append(checks, security.CORS(page, security.CORSOptions{Trusted: []string{"https://app.example.com"}})...)
+//	checks = append(checks, security.Cookies(page, security.CookieOptions{})...)
+//	checks = append(checks, security.TLSChecks(security.TLS("api.example.com:443", security.TLSOptions{}), security.TLSChecksOptions{})...)
 //
 // Every check's Meta.Target is the URL (credentials stripped) or the
 // host:port it probed, so one rule checks a list of services in one run.
@@ -32,4 +44,43 @@
 // judged by the tests of the Mozilla HTTP Observatory, and
 // security.headers.grade, the Observatory's score and grade computed from
 // the same response.
+//
+// # TLS
+//
+// [TLSChecks] judges one endpoint: legacy protocols refused, TLS 1.2
+// offered, TLS 1.3 recommended; every TLS 1.2 suite with forward secrecy,
+// AEAD and none of RC4, 3DES, NULL, EXPORT or anonymous; the certificate
+// trusted (system roots or TLSOptions.RootCAs), matching the host, not
+// expired or close to it, at most 398 days long, with a strong key and
+// signature; OCSP stapling; and a grade A+ to F with the SSL Labs and
+// testssl caps, whose message says why ("B: TLS 1.0 offered"). Suites are
+// enumerated with a small pure-Go ClientHello writer that reads only the
+// ServerHello (crypto/tls cannot offer legacy suites), concurrently and in
+// at most [MaxTLSHandshakes] handshakes.
+//
+// # CORS
+//
+// [CORS] probes the URL with a matrix of origins (a random foreign one,
+// null, suffix, prefix and underscore bypasses, http:// for an https
+// target, a look-alike with an unescaped dot, and the trusted list), on
+// GET and on a preflight, in at most [CORSMaxRequests] requests, stopping
+// early when the answer is decided. An untrusted origin reflected with
+// Access-Control-Allow-Credentials: true is the worst finding
+// (security.cors.credentials, critical).
+//
+// # Cookies and sessions
+//
+// [Cookies] judges every Set-Cookie of the page: Secure, HttpOnly for
+// session cookies, SameSite, the __Host- prefix, and lifetimes against
+// idle and absolute limits (OWASP: 30 minutes, 12 hours); JWTs in cookies
+// or JSON bodies are decoded without verification and their lifetime
+// judged the same way. Values never reach output: names and keyed
+// fingerprints only.
+//
+// # Hostile servers
+//
+// A refused connection, a server that never answers or answers one byte a
+// second, an endless body, a 100 KB header, a plain-HTTP server on a TLS
+// port or a garbage ServerHello each end in an Error (or a Fail) within
+// the check's timeout, with no goroutine left behind.
 package security
