@@ -12,18 +12,24 @@
 //
 // # Compression
 //
-// Compression checks request with Accept-Encoding: gzip, br and read the
-// raw Content-Encoding: a compressible response larger than 1,400 bytes
-// must be compressed and carry Vary: Accept-Encoding. They report the
-// bytes saved.
+// [Compression] requests the URL once ([CompressionMaxRequests]) with
+// Accept-Encoding: gzip, br and reads the raw Content-Encoding: a
+// compressible response larger than 1,400 bytes must be compressed
+// (performance.compression.enabled) and carry Vary: Accept-Encoding
+// (performance.compression.vary). They report the bytes saved, or what
+// gzip would save.
 //
 // # Response time
 //
-// The latency sampler sends requests at a constant rate (an open model, so
-// a slow answer does not delay the next request and is not under-counted)
-// for N requests or a duration, and reports p50, p90, p95 and p99 with
-// HDR-style precision and the error rate, judged against thresholds the
-// caller sets (defaults: p95 under 500 ms, errors under 1%).
+// [Latency] (and [SampleLatency] for the raw report) sends requests at a
+// constant rate, an open model: request i is due at start + i/rate whatever
+// earlier answers do, and its latency counts from that due time, so a slow
+// answer is not under-counted (no coordinated omission). It samples N
+// requests or a duration, at most [MaxLatencyRequests], records into an
+// HDR histogram (3 significant digits) and reports p50, p90, p95 and p99
+// and the error rate, judged against thresholds the caller sets (defaults:
+// p95 under 500 ms, errors under 1%): performance.latency.p95 and
+// performance.latency.errors. OnProgress reports long samples.
 //
 // # Pagination
 //

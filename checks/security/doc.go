@@ -77,6 +77,30 @@
 // judged the same way. Values never reach output: names and keyed
 // fingerprints only.
 //
+// # Active probes (opt-in)
+//
+// These send requests beyond what the service already answers, so a caller
+// builds each one explicitly for an endpoint it names; none is part of a
+// default list. Each has a hard cap on requests and stops at the first
+// decisive answer:
+//
+//   - [RateLimitHeaders] is passive: it reads the shared GET and recognises
+//     the IETF RateLimit and RateLimit-Policy fields, the older
+//     RateLimit-Limit/-Remaining/-Reset forms and the X-RateLimit variants.
+//     [RateLimitBurst] sends a burst of at most the advertised limit plus
+//     one ([RateLimitMaxBurst] at most), wants a 429 with Retry-After, and
+//     can wait a capped Retry-After to confirm recovery.
+//   - [InputValidation] sends a wrong Content-Type, an oversized body, a
+//     method not allowed and malformed JSON ([InputMaxRequests]); each must
+//     get its 4xx with no stack trace or database error in the body.
+//   - [SQLInjection] appends quote and bracket payloads to GET parameters
+//     in the manner of ZAP 40018 ([SQLiMaxRequests]); [XSS] sends a unique
+//     canary per parameter ([XSSMaxRequests]).
+//   - [JWTEnforcement] sends no token, alg none in its casings, an empty
+//     signature, a tampered payload, an expired re-signed token and tokens
+//     signed with well-known weak secrets ([JWTMaxRequests]); each must get
+//     401 or 403.
+//
 // # Hostile servers
 //
 // A refused connection, a server that never answers or answers one byte a
