@@ -40,13 +40,40 @@
 //
 // # Git history
 //
-// (Filled in by the git history checks.)
+// [Repo] is a repository, read with the git binary and streamed, once per
+// run: [GitEnvTracked] (config.git.env-tracked) fails on an env file tracked
+// now, [GitEnvHistory] (config.git.env-history) on one in any commit of any
+// branch, renamed or deleted since, naming the commit, its date and the
+// path, never the contents; [GitEnvIgnored] (config.git.env-ignored) wants
+// env files excluded by .gitignore and .dockerignore; [GitSecrets]
+// (config.git.secrets) scans the lines every commit added for secret
+// patterns (cloud and platform tokens, private keys, JWTs) and, in env
+// files, for secret-named keys with secret values, including weak ones such
+// as a short DB_PASSWORD. A directory that is not a repository skips; a
+// shallow clone warns that the history is incomplete.
 //
 // # Secret strength and password policy
 //
-// (Filled in by the secret strength and password policy checks.)
+// [SecretStrength] (security.secrets.strength) judges JWT_SECRET, or the
+// keys the caller selects, by internal/secret's one strength rule: at
+// least 64 characters and 256 bits of estimated entropy (RFC 7518 §3.2;
+// 384 and 512 for HS384 and HS512), not a known weak or tutorial secret,
+// not dictionary words or a keyboard walk, not low-variety, with zxcvbn's
+// estimate as one input. [PasswordPolicy] (security.password.policy)
+// evaluates the application's declared policy against NIST SP 800-63B-4,
+// ASVS 4.0.3 or ASVS 5.0, one finding per requirement; [ValidatePassword]
+// is the matching validator an application can call. [PasswordSignupProbe]
+// (security.password.signup) is opt-in: at most five signups with blocked
+// passwords against an endpoint the caller names, each to be refused.
 //
-// # Key rotation
+// # Key rotation and MFA
 //
-// (Filled in by the key rotation checks.)
+// [KeyRotation] (security.keys.rotation) fails on a key older than 90 days
+// (AWS Config's access-keys-rotated default) and warns in the last tenth of
+// that, reading ages from a pluggable [KeyAgeSource]: [FileModTime],
+// [Inventory] (a JSON or YAML key list with created_at) or [GitLineAge]
+// (the commit that last changed the line setting the key). [MFAChallenge]
+// (security.mfa.enforced) is opt-in: one login of a test account must
+// answer with an MFA challenge, not a session; where MFA cannot be probed,
+// the checklist keeps "Add MFA" as an attestation.
 package config

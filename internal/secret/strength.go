@@ -49,7 +49,7 @@ func IsKnownWeakSecret(value string) bool {
 	if v == "" {
 		return false
 	}
-	return weakSecrets()[v] || isWellKnown(value)
+	return isWellKnown(value)
 }
 
 // IsBlockedPassword reports whether pw, ignoring case, is on the embedded
@@ -181,7 +181,7 @@ func Strength(value string, opts StrengthOptions) StrengthReport {
 	trimmed := strings.TrimSpace(value)
 	switch {
 	case trimmed == "":
-	case weakSecrets()[strings.ToLower(trimmed)] || isWellKnown(value):
+	case isWellKnown(value):
 		add(ReasonKnownWeak)
 	}
 

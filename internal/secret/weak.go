@@ -152,7 +152,9 @@ func isPlaceholder(value string) bool {
 // set aside.
 func isWellKnown(value string) bool {
 	v := strings.ToLower(strings.TrimSpace(value))
-	if wellKnownValues[v] {
+	// The short list here and the embedded data list (data/weak_secrets.txt)
+	// are one rule: every caller of Weakness, Judge and Strength sees both.
+	if wellKnownValues[v] || weakSecrets()[v] {
 		return true
 	}
 	for _, p := range wellKnownPrefixes {
