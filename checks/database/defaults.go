@@ -4,11 +4,13 @@ import (
 	"embed"
 	"strings"
 	"sync"
+
+	"github.com/prodcheck/prodcheck/internal/secret"
 )
 
-// The default-credential lists and the common guesses, kept as data: one
-// "user:password" pair a line (guesses.txt: one password a line); '#'
-// starts a comment line.
+// The default-credential lists, kept as data: one "user:password" pair a
+// line; '#' starts a comment line. The common guesses tried beside them are
+// internal/secret's well-known values, the one list of weak secrets.
 //
 //go:embed data/*.txt
 var dataFS embed.FS
@@ -66,7 +68,9 @@ var credentialLists = sync.OnceValue(func() map[string][]Credential {
 	return m
 })
 
-var guesses = sync.OnceValue(func() []string { return readList("guesses.txt") })
+// guesses are internal/secret's well-known values: the one list of weak
+// secrets, tried against stored hashes.
+func guesses() []string { return secret.WellKnownSecrets() }
 
 // DefaultCredentials returns the well-known default credentials of engine:
 // "postgres" (or "postgresql"), "mysql" (or "mariadb"), "oracle", "mssql"

@@ -228,7 +228,7 @@ func TestGuessesAreWeakBySecretRule(t *testing.T) {
 	}
 	for _, g := range guesses() {
 		if secret.Weakness(g) == "" {
-			t.Errorf("guess %q is not weak by secret.Weakness: it does not belong in guesses.txt", g)
+			t.Errorf("guess %q is not weak by secret.Weakness: the weak-secret list and the weakness rule disagree", g)
 		}
 	}
 }

@@ -3,7 +3,9 @@ package secret
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -50,6 +52,21 @@ func IsKnownWeakSecret(value string) bool {
 		return false
 	}
 	return isWellKnown(value)
+}
+
+// WellKnownSecrets returns every value the weak-secret rule knows by name
+// (the built-in short list and the embedded data list), lower-cased and
+// sorted: what a caller tries against stored password hashes, so that no
+// second list is kept elsewhere.
+func WellKnownSecrets() []string {
+	set := make(map[string]bool, len(wellKnownValues)+len(weakSecrets()))
+	for v := range wellKnownValues {
+		set[v] = true
+	}
+	for v := range weakSecrets() {
+		set[v] = true
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 // IsBlockedPassword reports whether pw, ignoring case, is on the embedded
