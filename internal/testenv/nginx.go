@@ -294,19 +294,7 @@ func (s *NginxServer) waitReady(timeout time.Duration) error {
 
 // stop ends nginx: SIGQUIT (graceful), then SIGKILL after 5 s; it returns
 // once the process is reaped.
-func (s *NginxServer) stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGQUIT)
-	select {
-	case <-s.done:
-		return
-	case <-time.After(5 * time.Second):
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-}
+func (s *NginxServer) stop() { stopProcess(s.cmd, s.done, syscall.SIGQUIT, 5*time.Second) }
 
 // Stop ends nginx now (a test of a refused connection); the cleanup then
 // does nothing.

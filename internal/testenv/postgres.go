@@ -446,19 +446,7 @@ func (s *PostgresServer) connect(ctx context.Context) (*pgx.Conn, error) {
 
 // stop ends postgres: SIGINT (fast shutdown), then SIGKILL after 10 s; it
 // returns once the process is reaped.
-func (s *PostgresServer) stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-s.done:
-		return
-	case <-time.After(10 * time.Second):
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-}
+func (s *PostgresServer) stop() { stopProcess(s.cmd, s.done, syscall.SIGINT, 10*time.Second) }
 
 // Stop ends postgres now (a test of a refused connection); the cleanup then
 // does nothing.

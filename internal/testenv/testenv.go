@@ -94,3 +94,22 @@ func FreePort(t testing.TB) int {
 	}
 	return port
 }
+
+// stopProcess ends a server started by a helper of this package: sig (its
+// graceful or fast shutdown), then SIGKILL after wait; it returns once
+// done, closed when the process is reaped, is closed.
+func stopProcess(cmd *exec.Cmd, done <-chan struct{}, sig os.Signal, wait time.Duration) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(sig)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	_ = cmd.Process.Kill()
+	<-done
+}
