@@ -650,24 +650,14 @@ func (e *dfExpander) expand(word string, scope dfScope, what string, line int) (
 }
 
 // dfExpandBound is an upper bound of the length of word once expanded in
-// scope, computed without expanding: the word's own bytes (3 for each
-// invalid UTF-8 byte) plus the value
-// of every variable it references, multiplied for each ${X/pattern/repl}
+// scope, computed without expanding: the word's own bytes plus the value
+// of every variable it references (3 for each invalid UTF-8 byte of
+// either), multiplied for each ${X/pattern/repl}
 // substitution (which may insert the replacement once per character of
 // X). It saturates past the per-value cap.
 func dfExpandBound(word string, scope dfScope) int64 {
 	const limit = DockerfileMaxExpandedValue + 1
-	plain := int64(len(word))
-	if !utf8.ValidString(word) {
-		// The lexer writes an invalid UTF-8 byte as U+FFFD, 3 bytes.
-		for i := 0; i < len(word); {
-			r, size := utf8.DecodeRuneInString(word[i:])
-			if r == utf8.RuneError && size == 1 {
-				plain += 2
-			}
-			i += size
-		}
-	}
+	plain := dfLexLen(word)
 	var factors []int64
 	for i := 0; i < len(word); i++ {
 		if word[i] != '$' {
@@ -684,12 +674,13 @@ func dfExpandBound(word string, scope dfScope) int64 {
 			continue
 		}
 		v, _ := scope.Get(name)
-		plain += int64(len(v))
+		vlen := dfLexLen(v)
+		plain += vlen
 		if plain >= limit {
 			return limit
 		}
 		if brace && j < len(word) && word[j] == '/' {
-			factors = append(factors, int64(len(v))+2)
+			factors = append(factors, vlen+2)
 		}
 	}
 	bound := plain
@@ -700,6 +691,24 @@ func dfExpandBound(word string, scope dfScope) int64 {
 		bound *= f
 	}
 	return bound
+}
+
+// dfLexLen is the most bytes s can become in the lexer's output: the
+// lexer writes an invalid UTF-8 byte as U+FFFD, 3 bytes, whether it stands
+// in the word or in a variable's value.
+func dfLexLen(s string) int64 {
+	n := int64(len(s))
+	if utf8.ValidString(s) {
+		return n
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			n += 2
+		}
+		i += size
+	}
+	return n
 }
 
 // dfShellName reads a variable name at the start of s as BuildKit's lexer
