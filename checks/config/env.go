@@ -16,6 +16,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/dotenv"
 
 	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/internal/dotenverr"
 	"github.com/prodcheck/prodcheck/internal/guard"
 )
 
@@ -332,29 +333,14 @@ func parseEnv(display string, data []byte) (*envFile, error) {
 // envSyntax turns a dotenv error, which quotes the line, into the file,
 // the line and what is wrong.
 func envSyntax(display, text string, err error) error {
-	msg := err.Error()
-	line := 0
-	if m := envLineNoRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-	}
-	what := "syntax error"
-	switch {
-	case strings.Contains(msg, "unterminated quoted value"):
-		what = "unterminated quoted value"
+	line, what := dotenverr.Describe(err)
+	if what == "unterminated quoted value" {
 		// dotenv counts to the end of the value; name where it starts.
 		if l := envUnterminated(text); l > 0 {
 			line = l
 		}
-	case strings.Contains(msg, "unexpected character"):
-		what = "unexpected character in a variable name"
-	case strings.Contains(msg, "key cannot contain a space"):
-		what = "a variable name contains a space"
-	case strings.Contains(msg, "zero length string"):
-		what = "a variable with no name"
-	case strings.Contains(msg, "invalid"), strings.Contains(msg, "required variable"):
-		what = "invalid interpolation"
 	}
-	return &EnvError{File: display, Line: line, Msg: what + " (the line is not shown: it may hold a secret)"}
+	return &EnvError{File: display, Line: line, Msg: what + dotenverr.Hidden}
 }
 
 // envLine is a key definition found by the line scan.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prodcheck/prodcheck/internal/dotenverr"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -168,7 +169,6 @@ func composeCheckStructure(display string, root *yaml.Node, nodes *int) error {
 var (
 	composeEnvKeyRE = regexp.MustCompile(`^[ \t]*(?:export[ \t]+)?([A-Za-z0-9_.\-\[\]]+)[ \t]*[=:]`)
 	composeEnvRefRE = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
-	composeLineNoRE = regexp.MustCompile(`line (\d+)`)
 )
 
 // composeEnvBound refuses a .env file whose values could expand past the
@@ -258,23 +258,8 @@ func composeParseEnvRefs(display string, data []byte, outer map[string]string) (
 // composeEnvSyntax rewrites a dotenv error, which quotes the line, to the
 // file, the line and what is wrong.
 func composeEnvSyntax(display string, err error) error {
-	msg := err.Error()
-	line := 0
-	if m := composeLineNoRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-	}
-	what := "syntax error"
-	switch {
-	case strings.Contains(msg, "unterminated quoted value"):
-		what = "unterminated quoted value"
-	case strings.Contains(msg, "unexpected character"):
-		what = "unexpected character in a variable name"
-	case strings.Contains(msg, "key cannot contain a space"):
-		what = "a variable name contains a space"
-	case strings.Contains(msg, "required variable"), strings.Contains(msg, "invalid interpolation"):
-		what = "invalid interpolation"
-	}
-	return &ComposeError{File: display, Line: line, Err: errors.New(what + " (the line is not shown: it may hold a secret)")}
+	line, what := dotenverr.Describe(err)
+	return &ComposeError{File: display, Line: line, Err: errors.New(what + dotenverr.Hidden)}
 }
 
 // ----- interpolation caps -----
