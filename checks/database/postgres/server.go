@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -238,11 +239,10 @@ func Open(dsn string, opts Options) *Server {
 	s := &Server{opts: opts}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		// pgconn's ParseConfigError quotes the DSN (with the password
-		// masked); report only its cause.
-		if cause := errors.Unwrap(err); cause != nil {
-			err = cause
-		}
+		// pgconn's ParseConfigError quotes the DSN with the password
+		// masked as best it can, keeps it unmasked in a field, and its
+		// cause may quote a part of it: keep only its own words.
+		err = errors.New(parseConfigReason(err))
 		s.err = fmt.Errorf("postgres: invalid DSN: %w", err)
 	} else {
 		// One exchange per batch: no statement to prepare first on a
@@ -252,6 +252,23 @@ func Open(dsn string, opts Options) *Server {
 	}
 	s.init()
 	return s
+}
+
+// parseConfigReason returns what pgx said was wrong with a DSN without
+// the DSN: "invalid port".
+func parseConfigReason(err error) string {
+	var pe *pgconn.ParseConfigError
+	if !errors.As(err, &pe) {
+		return "cannot parse"
+	}
+	msg := pe.Error()
+	if i := strings.LastIndex(msg, "`: "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	if cause := pe.Unwrap(); cause != nil {
+		msg = strings.TrimSuffix(msg, " ("+cause.Error()+")")
+	}
+	return msg
 }
 
 func (s *Server) init() {
