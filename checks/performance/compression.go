@@ -31,8 +31,8 @@ const CompressionMaxRequests = 1
 const maxInflate = 64 << 20
 
 const (
-	perfSection     = "Application Performance"
-	compressionItem = "Gzip compression enabled"
+	perfSection     = "Performance Optimization / Application Performance"
+	compressionItem = "Enable gzip compression"
 )
 
 // CompressionOptions configures [Compression]. The zero value means

@@ -343,7 +343,7 @@ loop:
 	return rep, nil
 }
 
-const latencyItem = "Response times within budget"
+const latencyItem = "Optimize API response times"
 
 // Latency returns the two response-time checks of one URL, judged on one
 // sample per run (see [SampleLatency]; at most [MaxLatencyRequests]

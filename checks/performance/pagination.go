@@ -28,7 +28,7 @@ const (
 )
 
 const (
-	paginationSection = "Application Performance"
+	paginationSection = "Performance Optimization / Application Performance"
 	paginationItem    = "Implement pagination for large datasets"
 )
 

@@ -88,7 +88,7 @@ func JWTEnforcement(endpoint string, opts JWTEnforcementOptions) check.Check {
 		ID:       "security.jwt.enforced",
 		Target:   p.URL(),
 		Title:    "A protected endpoint refuses missing, unsigned, tampered, expired and weakly signed JWTs",
-		Section:  "Security Hardening / Authentication & Authorization",
+		Section:  "Security Hardening / Authentication",
 		Item:     "JWT-based authentication implemented",
 		Severity: check.SeverityCritical,
 		Tags:     []string{"security", "http", "jwt", "active"},
