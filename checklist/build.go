@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path"
@@ -62,6 +63,9 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Plan, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if err := checkBackends(cfg); err != nil {
+		return nil, err
 	}
 	b := &builder{cfg: cfg, opts: opts, items: Items()}
 	b.urls()
@@ -433,14 +437,6 @@ func pgOptions(o CheckOptions) postgres.Options {
 	return opts
 }
 
-func dbChecks(dsn string, t DatabaseTarget, pg bool, opts postgres.Options) []check.Check {
-	cs := database.DSN(dsn, database.DSNOptions{Engine: t.Engine, MustBePrivate: t.MustBePrivate})
-	if pg {
-		cs = append(cs, postgres.Checks(postgres.Open(dsn, opts))...)
-	}
-	return cs
-}
-
 func (b *builder) databases() {
 	opts := pgOptions(b.cfg.Checks)
 	if b.cfg.Checks.PGBackupDir != "" {
@@ -449,24 +445,69 @@ func (b *builder) databases() {
 	opts.Now = b.opts.Now
 	const placeholder = "postgres://app@127.0.0.1:1/app"
 	if len(b.cfg.Databases) == 0 {
-		b.add(skipped(notConfigured("targets.databases"), dbChecks(placeholder, DatabaseTarget{Engine: "postgres", MustBePrivate: true}, true, opts)...)...)
+		b.add(skipped(notConfigured("targets.databases"), dbChecks(placeholder, DatabaseTarget{Engine: "postgres", MustBePrivate: true}, opts)...)...)
 	}
-	for _, group := range []struct {
-		targets []DatabaseTarget
-		pg      bool
-		key     string
-	}{{b.cfg.Databases, true, "targets.databases"}, {b.cfg.PgBouncer, false, "targets.pgbouncer"}} {
-		for _, t := range group.targets {
-			dsn := b.opts.Getenv(t.DSNEnv)
-			if dsn == "" {
-				res := check.Errorf("checklist: %s %q: environment variable %s is not set: export the DSN there", group.key, t.Name, t.DSNEnv)
-				b.add(stand(res, t.Name+" ($"+t.DSNEnv+")", dbChecks(placeholder, DatabaseTarget{Engine: "postgres", MustBePrivate: t.MustBePrivate}, group.pg, opts))...)
-				continue
-			}
-			o := opts
-			b.add(dbChecks(dsn, t, group.pg, o)...)
+	servers := map[string]*postgres.Server{}
+	for _, t := range b.cfg.Databases {
+		dsn := b.opts.Getenv(t.DSNEnv)
+		if dsn == "" {
+			b.add(stand(unsetDSN("targets.databases", t), t.Name+" ($"+t.DSNEnv+")", dbChecks(placeholder, t, opts))...)
+			continue
+		}
+		s := postgres.Open(dsn, opts)
+		servers[t.Name] = s
+		b.add(database.DSN(dsn, database.DSNOptions{Engine: t.Engine, MustBePrivate: t.MustBePrivate})...)
+		b.add(postgres.Checks(s)...)
+	}
+
+	if len(b.cfg.PgBouncer) == 0 {
+		// (The DSN checks' placeholders are the databases' ones.)
+		b.add(skipped(notConfigured("targets.pgbouncer"), postgres.BouncerChecks(postgres.OpenBouncer(placeholder, postgres.BouncerOptions{}))...)...)
+	}
+	for _, t := range b.cfg.PgBouncer {
+		bo := postgres.BouncerOptions{PoolMode: t.PoolMode, MaxServerConnections: t.MaxServerConnections}
+		if t.Backend != "" {
+			bo.Backend = servers[t.Backend]
+		}
+		dsn := b.opts.Getenv(t.DSNEnv)
+		if dsn == "" {
+			b.add(stand(unsetDSN("targets.pgbouncer", t), t.Name+" ($"+t.DSNEnv+")", bouncerChecks(placeholder, t, bo))...)
+			continue
+		}
+		b.add(bouncerChecks(dsn, t, bo)...)
+	}
+}
+
+// checkBackends: every pgbouncer backend names a targets.databases entry.
+func checkBackends(cfg *Config) error {
+	names := map[string]bool{}
+	for _, t := range cfg.Databases {
+		names[t.Name] = true
+	}
+	for _, t := range cfg.PgBouncer {
+		if t.Backend != "" && !names[t.Backend] {
+			return fmt.Errorf("checklist: targets.pgbouncer %q: backend %q names no targets.databases entry (its name, or its dsn_env when unnamed)", t.Name, t.Backend)
 		}
 	}
+	return nil
+}
+
+func unsetDSN(key string, t DatabaseTarget) check.Result {
+	return check.Errorf("checklist: %s %q: environment variable %s is not set: export the DSN there", key, t.Name, t.DSNEnv)
+}
+
+// dbChecks are the checks of one PostgreSQL database: its DSN, read
+// offline, and the live server.
+func dbChecks(dsn string, t DatabaseTarget, opts postgres.Options) []check.Check {
+	cs := database.DSN(dsn, database.DSNOptions{Engine: "postgres", MustBePrivate: t.MustBePrivate})
+	return append(cs, postgres.Checks(postgres.Open(dsn, opts))...)
+}
+
+// bouncerChecks are the checks of one pgBouncer: its DSN, read offline,
+// and its admin console.
+func bouncerChecks(dsn string, t DatabaseTarget, bo postgres.BouncerOptions) []check.Check {
+	cs := database.DSN(dsn, database.DSNOptions{Engine: "postgres", MustBePrivate: t.MustBePrivate})
+	return append(cs, postgres.BouncerChecks(postgres.OpenBouncer(dsn, bo))...)
 }
 
 func (b *builder) docs() {

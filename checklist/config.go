@@ -137,6 +137,17 @@ type DatabaseTarget struct {
 	Engine        string // "postgres" (databases); pgbouncer is postgres
 	DSNEnv        string
 	MustBePrivate bool // the host must not be a public address
+
+	// For targets.pgbouncer only (the DSN names the admin console, the
+	// database "pgbouncer"):
+	// PoolMode is the pool_mode expected; "" means transaction.
+	PoolMode string
+	// Backend is the name of the targets.databases entry behind the
+	// bouncer: its max_connections bounds the pools.
+	Backend string
+	// MaxServerConnections is the server's capacity when no Backend is
+	// named.
+	MaxServerConnections int
 }
 
 // DocsTarget holds the documentation paths of targets.docs.
@@ -706,6 +717,19 @@ func (d *decoder) database(n *yaml.Node, key string, dst *[]DatabaseTarget, engi
 		"dsn": func(k string, v *yaml.Node) {
 			d.errf(v, k, "a DSN is never written in prodcheck.yaml: put it in an environment variable and name it with dsn_env")
 		},
+	}
+	if !engine {
+		fields["pool_mode"] = func(k string, v *yaml.Node) {
+			if m, ok := d.str(v, k); ok {
+				if m != "session" && m != "transaction" && m != "statement" {
+					d.errf(v, k, "unknown pool mode (want session, transaction or statement)")
+					return
+				}
+				t.PoolMode = m
+			}
+		}
+		fields["backend"] = d.setStr(&t.Backend)
+		fields["max_server_connections"] = d.setInt(&t.MaxServerConnections, 1, 1_000_000)
 	}
 	if engine {
 		fields["engine"] = func(k string, v *yaml.Node) {

@@ -24,6 +24,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad date", "version: 1\nwaivers:\n  - {id: a.b, reason: r, approver: x, expires: 31/01/2027}\n", []string{"prodcheck.yaml:3:48", "waivers[0].expires", "2027-03-01"}, "31/01/2027"},
 		{"no version", "targets: {}\n", []string{"version", "missing"}, ""},
 		{"unknown probe", "version: 1\nprobes: [nmap]\n", []string{"prodcheck.yaml:2:10", "probes[0]"}, ""},
+		{"bad pool mode", "version: 1\ntargets:\n  pgbouncer:\n    - {dsn_env: PGB, pool_mode: sometimes}\n", []string{"prodcheck.yaml:4:33", "pool_mode", "session, transaction or statement"}, "sometimes"},
 		{"path escapes", "version: 1\ntargets:\n  git: [../..]\n", []string{"prodcheck.yaml:3:9", "leaves the project"}, ""},
 	}
 	for _, tt := range tests {
@@ -76,4 +77,13 @@ strict: true
 func TestLoadConfigConfined(t *testing.T) {
 	_, err := LoadConfig(t.TempDir(), "../prodcheck.yaml")
 	require.Error(t, err)
+}
+
+func TestBuildUnknownBackend(t *testing.T) {
+	cfg, err := ParseConfig(t.TempDir(), "prodcheck.yaml", []byte("version: 1\ntargets:\n  databases: [{name: main, dsn_env: DB}]\n  pgbouncer: [{name: pool, dsn_env: PGB, backend: mian}]\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "main", cfg.Databases[0].Name)
+	_, err = Build(t.Context(), cfg, BuildOptions{Getenv: func(string) string { return "" }})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `backend "mian" names no targets.databases entry`)
 }

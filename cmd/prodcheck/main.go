@@ -210,12 +210,21 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if code := write(f, stdout, stderr, func(w io.Writer, color bool) error {
+		if f.format != "text" {
+			return render(w, rep, report.Options{Order: report.OrderChecklist, Color: color})
+		}
+		// The checklist with its marks, then every outcome with its
+		// findings, then the count of every line.
+		sum := checklist.Summarize(plan.Items, rep)
+		fmt.Fprintln(w, "# Production checklist")
+		if err := checklist.WriteChecklist(w, sum, rep, checklist.ChecklistOptions{Color: color}); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "\n# Details")
 		if err := render(w, rep, report.Options{Order: report.OrderChecklist, Color: color}); err != nil {
 			return err
 		}
-		if f.format == "text" {
-			writeSummary(w, checklist.Summarize(plan.Items, rep))
-		}
+		writeSummary(w, sum)
 		return nil
 	}); code != 0 {
 		return code

@@ -73,6 +73,9 @@ var readmeImports = []struct{ name, path, use string }{
 	{"checktest", "github.com/prodcheck/prodcheck/check/checktest", "checktest.Run"},
 	{"report", "github.com/prodcheck/prodcheck/report", "report.Text"},
 	{"docker", "github.com/prodcheck/prodcheck/checks/docker", "docker.Compose"},
+	{"postgres", "github.com/prodcheck/prodcheck/checks/database/postgres", "postgres.Open"},
+	{"pgxpool", "github.com/jackc/pgx/v5/pgxpool", "pgxpool.New"},
+	{"checklist", "github.com/prodcheck/prodcheck/checklist", "checklist.Items"},
 }
 
 // topLevel matches a line that starts a top-level declaration.

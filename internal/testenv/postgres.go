@@ -66,6 +66,12 @@ type StandbyOptions struct {
 	// PostgresOptions.Settings); the primary's settings are copied by
 	// pg_basebackup.
 	Settings map[string]string
+	// User and Password authenticate pg_basebackup and the standby's
+	// stream (pg_basebackup -R writes them into primary_conninfo); the
+	// zero value is postgres with no password, which needs a trust
+	// replication rule (PostgresOptions.Replication). With a TLS
+	// primary the stream uses sslmode=verify-full against its CA.
+	User, Password string
 	// StartTimeout bounds the wait for connections; 0 means 20 s.
 	StartTimeout time.Duration
 }
@@ -547,13 +553,52 @@ func (s *PostgresServer) Standby(t testing.TB, opts StandbyOptions) *PostgresSer
 	if err := os.Remove(sb.DataDir); err != nil {
 		t.Fatalf("testenv: standby: %v", err)
 	}
-	if err := sb.run(120*time.Second, "pg_basebackup", "-h", s.Host, "-p", strconv.Itoa(s.Port), "-U", "postgres",
-		"-D", sb.DataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync", "-w"); err != nil {
-		t.Fatalf("testenv: standby: %v\nprimary log:\n%s", err, s.Log())
+	user := opts.User
+	if user == "" {
+		user = "postgres"
+	}
+	var env []string
+	if opts.Password != "" {
+		env = append(env, "PGPASSWORD="+opts.Password)
+	}
+	if s.TLS != nil && s.TLS.CA != nil {
+		ca, err := os.ReadFile(s.TLS.CA.CertFile)
+		if err != nil {
+			t.Fatalf("testenv: standby: %v", err)
+		}
+		root := filepath.Join(sb.base, "primary-ca.crt")
+		if err := os.WriteFile(root, ca, 0o644); err != nil {
+			t.Fatalf("testenv: standby: %v", err)
+		}
+		env = append(env, "PGSSLMODE=verify-full", "PGSSLROOTCERT="+root)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := sb.command(ctx, "pg_basebackup", "-h", s.Host, "-p", strconv.Itoa(s.Port), "-U", user,
+		"-D", sb.DataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync", "-w")
+	cmd.Env = append(cmd.Env, env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("testenv: standby: pg_basebackup: %v\n%s\nprimary log:\n%s", err, out, s.Log())
 	}
 	if err := sb.appendSettings(opts.Settings); err != nil {
 		t.Fatalf("testenv: standby: %v", err)
 	}
 	sb.start(t, opts.StartTimeout)
 	return sb
+}
+
+// RequirePostgresModule skips (or, with PRODCHECK_REQUIRE_SERVICES, fails)
+// the test unless the server's library directory holds name.so, a module
+// such as pgaudit that a Debian package (postgresql-<major>-<name>)
+// installs.
+func RequirePostgresModule(t testing.TB, name string) {
+	t.Helper()
+	bin, v, err := postgresBinDir()
+	if err != nil {
+		missing(t, "postgresql (initdb)", err)
+		return
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(bin), "lib", name+".so")); err != nil {
+		missing(t, fmt.Sprintf("%s (Debian package postgresql-%d-%s)", name, v, name), err)
+	}
 }
