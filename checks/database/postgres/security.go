@@ -271,8 +271,15 @@ func judgePasswordEncryption(_ context.Context, snap *Snapshot) check.Result {
 	return check.Judge(fs, msg, msg)
 }
 
+// inertHostSSL reports whether r is a hostssl line PostgreSQL loaded but
+// that cannot match because ssl is off: not an authentication weakness.
+func inertHostSSL(r HBARule) bool {
+	return r.Type == "hostssl" && strings.Contains(r.Error, "SSL is disabled")
+}
+
 // judgeHBAAuth fails trust (outside local rules) and cleartext password
-// rules, and lines PostgreSQL could not load; local trust is a warning.
+// rules, and lines PostgreSQL reports as invalid; local trust is a
+// warning.
 func judgeHBAAuth(_ context.Context, snap *Snapshot) check.Result {
 	if snap.HBAErr != nil {
 		return check.Error(snap.HBAErr)
@@ -281,10 +288,13 @@ func judgeHBAAuth(_ context.Context, snap *Snapshot) check.Result {
 	failed := false
 	for _, r := range snap.HBA {
 		switch {
+		case r.Error != "" && inertHostSSL(r):
+			// A hostssl line on a server with ssl off never matches:
+			// postgres.tls.server reports the cause.
 		case r.Error != "":
 			failed = true
 			fs = append(fs, check.Finding{
-				Message:  "pg_hba.conf has a line PostgreSQL cannot load (a reload keeps the old rules)",
+				Message:  "PostgreSQL reports this pg_hba.conf line as invalid (a file with a line it cannot parse is not loaded)",
 				Location: hbaLocation(r),
 				Expected: "a valid rule",
 				Actual:   r.Error,
@@ -695,12 +705,31 @@ func judgeLogStatement(_ context.Context, snap *Snapshot) check.Result {
 	case "ddl", "mod", "all":
 		return check.Pass(msg)
 	}
+	// pgaudit logging DDL is the audit trail CIS prefers to log_statement.
+	if a, err := snap.Setting("pgaudit.log"); err == nil && pgauditLogsDDL(a.Value) {
+		return check.Pass(msg + "; pgaudit.log = " + a.Value + " records schema changes")
+	}
 	return check.Fail(msg, check.Finding{
 		Message:  "schema changes are not logged",
 		Location: settingLocation(v),
 		Expected: "ddl, mod or all",
 		Actual:   v.Value,
 	})
+}
+
+// pgauditLogsDDL reports whether a pgaudit.log value ("ddl, write",
+// "all, -misc") covers the ddl class.
+func pgauditLogsDDL(v string) bool {
+	on := false
+	for _, c := range strings.Split(strings.ToLower(v), ",") {
+		switch strings.TrimSpace(c) {
+		case "ddl", "all":
+			on = true
+		case "-ddl":
+			on = false
+		}
+	}
+	return on
 }
 
 // judgePGAudit looks for pgaudit in shared_preload_libraries.

@@ -497,3 +497,27 @@ func TestSecurityPlaintextSession(t *testing.T) {
 		assert.True(t, errors.Is(r.Err, ErrInsufficientPrivilege), r.Message)
 	})
 }
+
+// TestLogStatementWithPGAudit: pgaudit logging DDL is an audit trail of
+// schema changes, so log_statement = none does not fail beside it.
+func TestLogStatementWithPGAudit(t *testing.T) {
+	for _, tc := range []struct {
+		audit string // pgaudit.log; "" when pgaudit is not loaded
+		want  check.Status
+	}{
+		{"", check.StatusFail},
+		{"ddl, write", check.StatusPass},
+		{"ALL, -misc", check.StatusPass},
+		{"write", check.StatusFail},
+		{"all, -ddl", check.StatusFail},
+		{"-ddl, ddl", check.StatusPass},
+	} {
+		snap := &Snapshot{ReadAllSettings: true, Settings: map[string]Setting{
+			"log_statement": {Name: "log_statement", Value: "none"},
+		}}
+		if tc.audit != "" {
+			snap.Settings["pgaudit.log"] = Setting{Name: "pgaudit.log", Value: tc.audit}
+		}
+		assert.Equal(t, tc.want, judgeLogStatement(t.Context(), snap).Status, tc.audit)
+	}
+}
