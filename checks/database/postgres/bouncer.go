@@ -321,7 +321,7 @@ func BouncerChecks(b *Bouncer) []check.Check {
 			Severity:    check.SeverityCritical,
 			Tags:        []string{"security"},
 			Remediation: "Set auth_type = scram-sha-256 (or cert) in pgbouncer.ini with SCRAM secrets or an auth_query, then RELOAD.",
-			Refs:        []string{"pgbouncer(5) auth_type", "postgres.hba.trust"},
+			Refs:        []string{"pgbouncer(5) auth_type", "postgres.hba.auth"},
 		}, judgeAuthType),
 		b.newCheck(check.Meta{
 			ID:          "postgres.pgbouncer.client-tls",

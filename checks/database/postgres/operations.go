@@ -77,7 +77,7 @@ func OperationsChecks(s *Server) []check.Check {
 // ---- WAL and archiving
 
 var metaWALLevel = check.Meta{
-	ID: "postgres.wal.level", Title: "wal_level keeps enough WAL for point-in-time recovery and replication",
+	ID: "postgres.wal.level", Title: "Wal_level keeps enough WAL for point-in-time recovery and replication",
 	Section: sectionPostgres, Item: itemWAL, Severity: check.SeverityHigh, Tags: []string{"wal"},
 	Remediation: "Set wal_level = replica (or logical) in postgresql.conf and restart the server.",
 	Refs:        []string{"postgresqltuner wal_level", "https://www.postgresql.org/docs/current/runtime-config-wal.html"},
@@ -194,7 +194,7 @@ func (s *Server) judgeArchiver(_ context.Context, snap *Snapshot) check.Result {
 // ---- replication
 
 var metaPrimary = check.Meta{
-	ID: "postgres.replication.primary", Title: "the primary streams to enough standbys, each replaying within the lag bound",
+	ID: "postgres.replication.primary", Title: "The primary streams to enough standbys, each replaying within the lag bound",
 	Section: sectionPostgres, Item: itemReplication, Severity: check.SeverityHigh, Tags: []string{"replication"},
 	Remediation: "Build a standby with pg_basebackup -R (max_wal_senders > 0, a replication rule in pg_hba.conf) and keep it streaming; investigate a standby's network, I/O or long queries when its replay lags.",
 	Refs:        []string{"CIS PostgreSQL 12 7.5", "https://www.postgresql.org/docs/current/warm-standby.html#STREAMING-REPLICATION"},
@@ -268,7 +268,7 @@ func replicaName(r Replica) string {
 }
 
 var metaSlots = check.Meta{
-	ID: "postgres.replication.slots", Title: "no inactive replication slot holds back too much WAL",
+	ID: "postgres.replication.slots", Title: "No inactive replication slot holds back too much WAL",
 	Section: sectionPostgres, Item: itemReplication, Severity: check.SeverityMedium, Tags: []string{"replication", "wal"},
 	Remediation: "Reconnect the consumer of the slot, or drop it with pg_drop_replication_slot('name') when it is abandoned; set max_slot_wal_keep_size to bound what a slot may retain.",
 	Refs:        []string{"check_postgres replication_slots", "https://www.postgresql.org/docs/current/view-pg-replication-slots.html"},
@@ -294,7 +294,7 @@ func (s *Server) judgeSlots(_ context.Context, snap *Snapshot) check.Result {
 }
 
 var metaStandby = check.Meta{
-	ID: "postgres.replication.standby", Title: "a standby receives WAL by streaming and replays it within the lag bound",
+	ID: "postgres.replication.standby", Title: "A standby receives WAL by streaming and replays it within the lag bound",
 	Section: sectionPostgres, Item: itemReplication, Severity: check.SeverityHigh, Tags: []string{"replication"},
 	Remediation: "Check primary_conninfo, the primary's pg_hba.conf replication rule and the network; a standby that replays late is short of I/O or held by long queries (max_standby_streaming_delay).",
 	Refs:        []string{"check_postgres hot_standby_delay", "https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-WAL-RECEIVER-VIEW"},
@@ -342,7 +342,7 @@ func (s *Server) judgeStandby(_ context.Context, snap *Snapshot) check.Result {
 // ---- backups
 
 var metaBackup = check.Meta{
-	ID: "postgres.backup.recent", Title: "a recent, non-empty backup exists",
+	ID: "postgres.backup.recent", Title: "A recent, non-empty backup exists",
 	Section: sectionSecurity, Item: itemBackups, Severity: check.SeverityHigh, Tags: []string{"backup"},
 	Remediation: "Schedule backups (pgbackrest backup, wal-g backup-push, or pg_dump) at least daily, alert when one fails, and point Options.Backup at their evidence.",
 	Refs:        []string{"CIS PostgreSQL 12 7.3", "CIS PostgreSQL 12 8.2", "https://www.postgresql.org/docs/current/backup.html"},
@@ -387,7 +387,7 @@ func (s *Server) judgeBackup(ctx context.Context) check.Result {
 // ---- VACUUM and ANALYZE
 
 var metaAutovacuum = check.Meta{
-	ID: "postgres.vacuum.autovacuum", Title: "autovacuum and the statistics it needs are on",
+	ID: "postgres.vacuum.autovacuum", Title: "Autovacuum and the statistics it needs are on",
 	Section: sectionPostgres, Item: itemVacuum, Severity: check.SeverityHigh, Tags: []string{"vacuum"},
 	Remediation: "Set autovacuum = on and track_counts = on in postgresql.conf and reload; tune per table rather than turning autovacuum off.",
 	Refs:        []string{"postgresqltuner autovacuum", "https://www.postgresql.org/docs/current/routine-vacuuming.html#AUTOVACUUM"},
@@ -409,7 +409,7 @@ func judgeAutovacuum(_ context.Context, snap *Snapshot) check.Result {
 }
 
 var metaDeadTuples = check.Meta{
-	ID: "postgres.vacuum.dead-tuples", Title: "no table carries a large share of dead rows",
+	ID: "postgres.vacuum.dead-tuples", Title: "No table carries a large share of dead rows",
 	Section: sectionPostgres, Item: itemVacuum, Severity: check.SeverityMedium, Tags: []string{"vacuum"},
 	Remediation: "VACUUM (ANALYZE) the table now; then find why autovacuum fell behind (autovacuum_enabled off for the table, long transactions, too few workers) and lower its autovacuum_vacuum_scale_factor.",
 	Refs:        []string{"check_postgres bloat", "https://www.postgresql.org/docs/current/routine-vacuuming.html"},
@@ -439,7 +439,7 @@ func (s *Server) judgeDeadTuples(_ context.Context, snap *Snapshot) check.Result
 }
 
 var metaStale = check.Meta{
-	ID: "postgres.vacuum.stale", Title: "changed tables were vacuumed and analysed recently",
+	ID: "postgres.vacuum.stale", Title: "Changed tables were vacuumed and analysed recently",
 	Section: sectionPostgres, Item: itemVacuum, Severity: check.SeverityLow, Tags: []string{"vacuum"},
 	Remediation: "Run VACUUM (ANALYZE) on the table, and schedule it (or tune autovacuum thresholds) for tables autovacuum reaches too rarely.",
 	Refs:        []string{"check_postgres last_vacuum", "check_postgres last_analyze"},
@@ -488,7 +488,7 @@ func (s *Server) judgeStale(_ context.Context, snap *Snapshot) check.Result {
 }
 
 var metaWraparound = check.Meta{
-	ID: "postgres.vacuum.wraparound", Title: "no database nears transaction-ID wraparound",
+	ID: "postgres.vacuum.wraparound", Title: "No database nears transaction-ID wraparound",
 	Section: sectionPostgres, Item: itemVacuum, Severity: check.SeverityCritical, Tags: []string{"vacuum"},
 	Remediation: "Run VACUUM (FREEZE) in the database (vacuumdb --all --freeze), after ending long transactions and dropping stale replication slots or prepared transactions that hold the xmin horizon.",
 	Refs:        []string{"check_postgres txn_wraparound", "check_postgres autovac_freeze", "https://www.postgresql.org/docs/current/routine-vacuuming.html#VACUUM-FOR-WRAPAROUND"},
@@ -534,7 +534,7 @@ func judgeWraparound(_ context.Context, snap *Snapshot) check.Result {
 // ---- indexes
 
 var metaInvalidIndex = check.Meta{
-	ID: "postgres.index.invalid", Title: "no index is invalid",
+	ID: "postgres.index.invalid", Title: "No index is invalid",
 	Section: sectionOptimization, Item: itemIndexes, Severity: check.SeverityHigh, Tags: []string{"index"},
 	Remediation: "An invalid index is left by a failed CREATE INDEX CONCURRENTLY: it is maintained on every write but never used. Fix the cause (duplicate rows for a unique index), then DROP INDEX CONCURRENTLY and create it again, or REINDEX INDEX CONCURRENTLY.",
 	Refs:        []string{"postgresqltuner invalid indexes", "https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY"},
@@ -558,7 +558,7 @@ func judgeInvalidIndexes(_ context.Context, snap *Snapshot) check.Result {
 }
 
 var metaUnusedIndex = check.Meta{
-	ID: "postgres.index.unused", Title: "no index of a sizeable table goes unused",
+	ID: "postgres.index.unused", Title: "No index of a sizeable table goes unused",
 	Section: sectionOptimization, Item: itemIndexes, Severity: check.SeverityLow, Tags: []string{"index"},
 	Remediation: "Confirm over a full business cycle (and on every standby, whose scans are counted there) that the index is unused, then DROP INDEX CONCURRENTLY: it costs every write and the cache.",
 	Refs:        []string{"postgresqltuner unused indexes", "https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW"},
@@ -589,7 +589,7 @@ func (s *Server) judgeUnusedIndexes(_ context.Context, snap *Snapshot) check.Res
 }
 
 var metaDuplicateIndex = check.Meta{
-	ID: "postgres.index.duplicate", Title: "no two indexes of a table are identical",
+	ID: "postgres.index.duplicate", Title: "No two indexes of a table are identical",
 	Section: sectionOptimization, Item: itemIndexes, Severity: check.SeverityMedium, Tags: []string{"index"},
 	Remediation: "Keep one index of each set (the one backing a constraint, if any) and DROP INDEX CONCURRENTLY the others.",
 	Refs:        []string{"https://www.postgresql.org/docs/current/indexes.html"},
@@ -610,7 +610,7 @@ func judgeDuplicateIndexes(_ context.Context, snap *Snapshot) check.Result {
 }
 
 var metaForeignKeys = check.Meta{
-	ID: "postgres.index.foreign-keys", Title: "foreign keys of sizeable tables are indexed",
+	ID: "postgres.index.foreign-keys", Title: "Foreign keys of sizeable tables are indexed",
 	Section: sectionOptimization, Item: itemIndexes, Severity: check.SeverityMedium, Tags: []string{"index"},
 	Remediation: "CREATE INDEX CONCURRENTLY on the referencing columns, in the key's order: deletes and updates of the parent, and joins, then use it.",
 	Refs:        []string{"https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK"},
@@ -643,7 +643,7 @@ func (s *Server) judgeForeignKeys(_ context.Context, snap *Snapshot) check.Resul
 }
 
 var metaSeqScan = check.Meta{
-	ID: "postgres.queries.seq-scan", Title: "sizeable tables are not read mostly by large sequential scans",
+	ID: "postgres.queries.seq-scan", Title: "Sizeable tables are not read mostly by large sequential scans",
 	Section: sectionOptimization, Item: itemPlans, Severity: check.SeverityLow, Tags: []string{"index", "queries"},
 	Remediation: "Find the queries scanning the table (pg_stat_statements, EXPLAIN) and add the index their filters need, or confirm the scans are intended (reports, batch jobs).",
 	Refs:        []string{"https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-TABLES-VIEW"},
@@ -680,7 +680,7 @@ func (s *Server) judgeSeqScans(_ context.Context, snap *Snapshot) check.Result {
 // ---- queries
 
 var metaStatementStats = check.Meta{
-	ID: "postgres.queries.stats", Title: "pg_stat_statements records query statistics",
+	ID: "postgres.queries.stats", Title: "Pg_stat_statements records query statistics",
 	Section: sectionOptimization, Item: itemSlowQueries, Severity: check.SeverityMedium, Tags: []string{"queries"},
 	Remediation: "Add pg_stat_statements to shared_preload_libraries (restart) and CREATE EXTENSION pg_stat_statements in the database the checks connect to.",
 	Refs:        []string{"postgresqltuner pg_stat_statements", "https://www.postgresql.org/docs/current/pgstatstatements.html"},
@@ -699,7 +699,7 @@ func judgeStatementStats(_ context.Context, snap *Snapshot) check.Result {
 }
 
 var metaSlowQueries = check.Meta{
-	ID: "postgres.queries.slow", Title: "no frequent statement is slow on average",
+	ID: "postgres.queries.slow", Title: "No frequent statement is slow on average",
 	Section: sectionOptimization, Item: itemSlowQueries, Severity: check.SeverityMedium, Tags: []string{"queries"},
 	Remediation: "EXPLAIN (ANALYZE, BUFFERS) the statement (pg_stat_statements has its full text by queryid), then add the index or rewrite it; reset the statistics with pg_stat_statements_reset() after fixing.",
 	Refs:        []string{"https://www.postgresql.org/docs/current/pgstatstatements.html"},
@@ -843,7 +843,7 @@ func dollarTag(q string, i int) (string, bool) {
 }
 
 var metaPlans = check.Meta{
-	ID: "postgres.queries.plans", Title: "slow statements or their plans are logged",
+	ID: "postgres.queries.plans", Title: "Slow statements or their plans are logged",
 	Section: sectionOptimization, Item: itemPlans, Severity: check.SeverityLow, Tags: []string{"queries"},
 	Remediation: "Set log_min_duration_statement (e.g. 1s) or load auto_explain (shared_preload_libraries) with auto_explain.log_min_duration set, so slow statements and their plans reach the log.",
 	Refs:        []string{"https://www.postgresql.org/docs/current/auto-explain.html", "https://www.postgresql.org/docs/current/runtime-config-logging.html"},
@@ -890,7 +890,7 @@ func judgePlans(_ context.Context, snap *Snapshot) check.Result {
 // ---- connections
 
 var metaConnectionUse = check.Meta{
-	ID: "postgres.connections.use", Title: "client connections leave headroom under max_connections",
+	ID: "postgres.connections.use", Title: "Client connections leave headroom under max_connections",
 	Section: sectionOptimization, Item: itemPooling, Severity: check.SeverityMedium, Tags: []string{"connections"},
 	Remediation: "Put a pooler (pgBouncer in transaction mode) in front of the server, or shrink the applications' pools; raising max_connections costs memory per connection.",
 	Refs:        []string{"check_postgres backends", "postgresqltuner max_connections"},
@@ -948,7 +948,7 @@ func intSetting(snap *Snapshot, name string) (int64, error) {
 }
 
 var metaIdleInTx = check.Meta{
-	ID: "postgres.connections.idle-in-transaction", Title: "no session sits idle in a transaction for long",
+	ID: "postgres.connections.idle-in-transaction", Title: "No session sits idle in a transaction for long",
 	Section: sectionOptimization, Item: itemPooling, Severity: check.SeverityMedium, Tags: []string{"connections"},
 	Remediation: "Fix the application to commit or roll back promptly (a missing Close, a transaction held across a remote call); set idle_in_transaction_session_timeout as a backstop.",
 	Refs:        []string{"check_postgres txn_idle", "https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-IDLE-IN-TRANSACTION-SESSION-TIMEOUT"},
