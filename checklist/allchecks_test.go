@@ -31,37 +31,7 @@ func allChecks(t *testing.T) []check.Check {
 	add := func(c ...check.Check) { cs = append(cs, c...) }
 
 	p := docker.Compose(docker.ComposeOptions{Files: []string{"testdata/compose.yaml"}, Root: "testdata"})
-	add(docker.ComposeChecks(p, docker.ComposeChecksOptions{})...)
-	add(docker.ComposeBuildPullPolicy(p, docker.BuildPullPolicyOptions{}),
-		docker.ComposeCPULimit(p, docker.ResourceLimitOptions{}),
-		docker.ComposeMemoryLimit(p, docker.ResourceLimitOptions{}),
-		docker.ComposePidsLimit(p, docker.ResourceLimitOptions{}),
-		docker.ComposeCapDrop(p, docker.CapDropOptions{}),
-		docker.ComposeConfinement(p, docker.ConfinementOptions{}),
-		docker.ComposeDatabaseAuth(p, docker.DatabaseOptions{}),
-		docker.ComposeDatabaseNetwork(p, docker.DatabaseOptions{}),
-		docker.ComposeDatabasePorts(p, docker.DatabaseOptions{}),
-		docker.ComposeDevices(p, docker.HostDevicesOptions{}),
-		docker.ComposeHealthcheck(p, docker.HealthcheckOptions{}),
-		docker.ComposeHostPaths(p, docker.HostPathsOptions{}),
-		docker.ComposeHostPathsReadOnly(p, docker.HostPathsOptions{}),
-		docker.ComposeImageMajorOnly(p, docker.ImagePinnedOptions{}),
-		docker.ComposeImagePinned(p, docker.ImagePinnedOptions{}),
-		docker.ComposeLogRotation(p, docker.LogRotationOptions{}),
-		docker.ComposeMountPropagation(p, docker.MountPropagationOptions{}),
-		docker.ComposeNoDangerousCapabilities(p, docker.CapabilitiesOptions{}),
-		docker.ComposeNoHostNamespaces(p, docker.HardeningOptions{}),
-		docker.ComposeNoNewPrivileges(p, docker.HardeningOptions{}),
-		docker.ComposeNoRuntimeSocket(p, docker.HardeningOptions{}),
-		docker.ComposeNonRoot(p, docker.NonRootOptions{}),
-		docker.ComposeReadOnlyRootfs(p, docker.HardeningOptions{}),
-		docker.ComposeRestartPolicy(p, docker.RestartPolicyOptions{}),
-		docker.ComposeSecretStrength(p, docker.SecretStrengthOptions{}),
-		docker.ComposeSecrets(p, docker.SecretsOptions{}),
-		docker.ComposeSyntax(p, docker.SyntaxOptions{}),
-		docker.ComposeUnprivileged(p, docker.HardeningOptions{}),
-		docker.ComposeVariables(p, docker.VariablesOptions{}),
-	)
+	add(composeChecks(p)...) // every compose rule, as Build adds them
 	d := docker.Dockerfile(docker.DockerfileOptions{Path: "testdata/Dockerfile", Root: "testdata"})
 	add(docker.DockerfileChecks(d)...)
 	add(docker.DockerfileBaseMajorOnly(d, docker.BasePinnedOptions{}),

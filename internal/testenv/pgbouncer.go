@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -329,20 +328,5 @@ func (s *PgbouncerServer) Log() string { return readLog(s.LogFile) }
 // it asks for sslmode=verify-full against the leaf's CA; otherwise
 // sslmode=disable.
 func (s *PgbouncerServer) DSN(user, password, db string) string {
-	u := url.URL{Scheme: "postgres", Host: s.Addr, Path: "/" + db}
-	if password != "" {
-		u.User = url.UserPassword(user, password)
-	} else {
-		u.User = url.User(user)
-	}
-	q := url.Values{}
-	if s.TLS != nil && s.TLS.CA != nil {
-		q.Set("sslmode", "verify-full")
-		q.Set("sslrootcert", s.TLS.CA.CertFile)
-	} else {
-		q.Set("sslmode", "disable")
-	}
-	q.Set("connect_timeout", "5")
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgDSN(s.Addr, user, password, db, s.TLS)
 }

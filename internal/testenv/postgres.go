@@ -465,16 +465,22 @@ func (s *PostgresServer) Log() string { return readLog(s.LogFile) }
 // rules apply). With TLS it asks for sslmode=verify-full against the
 // leaf's CA; otherwise sslmode=disable.
 func (s *PostgresServer) DSN(user, password, db string) string {
-	u := url.URL{Scheme: "postgres", Host: s.Addr, Path: "/" + db}
+	return pgDSN(s.Addr, user, password, db, s.TLS)
+}
+
+// pgDSN is a libpq URL for user at addr: sslmode=verify-full against
+// tls's CA when it has one, else sslmode=disable.
+func pgDSN(addr, user, password, db string, tls *Leaf) string {
+	u := url.URL{Scheme: "postgres", Host: addr, Path: "/" + db}
 	if password != "" {
 		u.User = url.UserPassword(user, password)
 	} else {
 		u.User = url.User(user)
 	}
 	q := url.Values{}
-	if s.TLS != nil && s.TLS.CA != nil {
+	if tls != nil && tls.CA != nil {
 		q.Set("sslmode", "verify-full")
-		q.Set("sslrootcert", s.TLS.CA.CertFile)
+		q.Set("sslrootcert", tls.CA.CertFile)
 	} else {
 		q.Set("sslmode", "disable")
 	}

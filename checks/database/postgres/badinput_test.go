@@ -131,3 +131,14 @@ func TestTargetOf(t *testing.T) {
 	assert.Equal(t, "postgres://db.internal:6432/app", s.Target())
 	assert.Equal(t, "postgres://primary", Open("postgres://x@y/z", Options{Target: "postgres://primary"}).Target())
 }
+
+// TestBouncerInvalidDSN: the bouncer's DSN errors quote no part of it.
+func TestBouncerInvalidDSN(t *testing.T) {
+	b := OpenBouncer("postgres://stats:Canary-Secret-9@host/pgbouncer?port=Canary-Secret-9", BouncerOptions{})
+	for _, c := range BouncerChecks(b) {
+		r := c.Run(t.Context())
+		assert.Equal(t, "error", r.Status.String(), c.Meta().ID)
+		assert.Contains(t, r.Message, "postgres: pgbouncer: invalid DSN: invalid port")
+		assert.NotContains(t, r.Message, "Canary-Secret")
+	}
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/prodcheck/prodcheck/check"
 )
@@ -79,15 +78,7 @@ type Bouncer struct {
 // database). The Target comes from opts.Target, else from q's
 // configuration when q is a *pgx.Conn, *pgxpool.Pool or *pgxpool.Conn.
 func NewBouncer(q BouncerQuerier, opts BouncerOptions) *Bouncer {
-	b := &Bouncer{opts: opts, q: q}
-	switch c := q.(type) {
-	case *pgxpool.Pool:
-		b.cfg = c.Config().ConnConfig
-	case *pgxpool.Conn:
-		b.cfg = c.Conn().Config()
-	case *pgx.Conn:
-		b.cfg = c.Config()
-	}
+	b := &Bouncer{opts: opts, q: q, cfg: configOf(q)}
 	if q == nil {
 		b.err = errors.New("postgres: pgbouncer: nil BouncerQuerier")
 	}
@@ -101,29 +92,16 @@ func NewBouncer(q BouncerQuerier, opts BouncerOptions) *Bouncer {
 // check, without the DSN's password.
 func OpenBouncer(dsn string, opts BouncerOptions) *Bouncer {
 	b := &Bouncer{opts: opts}
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		if cause := errors.Unwrap(err); cause != nil {
-			err = cause
-		}
-		b.err = fmt.Errorf("postgres: pgbouncer: invalid DSN: %w", err)
-	} else {
-		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-		b.cfg = cfg
+	b.cfg, b.err = parseDSN(dsn, pgx.QueryExecModeSimpleProtocol)
+	if b.err != nil {
+		b.err = fmt.Errorf("postgres: pgbouncer: %w", b.err)
 	}
 	b.init()
 	return b
 }
 
 func (b *Bouncer) init() {
-	switch {
-	case b.opts.Target != "":
-		b.target = b.opts.Target
-	case b.cfg != nil:
-		b.target = targetOf(b.cfg.Host, b.cfg.Port, b.cfg.Database)
-	default:
-		b.target = "pgbouncer"
-	}
+	b.target = targetName(b.opts.Target, b.cfg, "pgbouncer")
 	b.state = check.NewSource(b.load)
 }
 

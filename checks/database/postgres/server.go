@@ -216,15 +216,7 @@ type Server struct {
 // *pgxpool.Conn or *pgx.Conn; otherwise it is "postgres" and the caller
 // should set opts.Target.
 func New(q Querier, opts Options) *Server {
-	s := &Server{opts: opts, q: q}
-	switch c := q.(type) {
-	case *pgxpool.Pool:
-		s.cfg = c.Config().ConnConfig
-	case *pgxpool.Conn:
-		s.cfg = c.Conn().Config()
-	case *pgx.Conn:
-		s.cfg = c.Config()
-	}
+	s := &Server{opts: opts, q: q, cfg: configOf(q)}
 	if q == nil {
 		s.err = errors.New("postgres: nil Querier")
 	}
@@ -237,21 +229,53 @@ func New(q Querier, opts Options) *Server {
 // is reported by every check, without the DSN's password.
 func Open(dsn string, opts Options) *Server {
 	s := &Server{opts: opts}
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		// pgconn's ParseConfigError quotes the DSN with the password
-		// masked as best it can, keeps it unmasked in a field, and its
-		// cause may quote a part of it: keep only its own words.
-		err = errors.New(parseConfigReason(err))
-		s.err = fmt.Errorf("postgres: invalid DSN: %w", err)
-	} else {
-		// One exchange per batch: no statement to prepare first on a
-		// connection that lives for one read.
-		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
-		s.cfg = cfg
+	// One exchange per batch: no statement to prepare first on a
+	// connection that lives for one read.
+	s.cfg, s.err = parseDSN(dsn, pgx.QueryExecModeExec)
+	if s.err != nil {
+		s.err = fmt.Errorf("postgres: %w", s.err)
 	}
 	s.init()
 	return s
+}
+
+// configOf returns the connection configuration of a pgx connection or
+// pool, or nil for another Querier.
+func configOf(q any) *pgx.ConnConfig {
+	switch c := q.(type) {
+	case *pgxpool.Pool:
+		return c.Config().ConnConfig
+	case *pgxpool.Conn:
+		return c.Conn().Config()
+	case *pgx.Conn:
+		return c.Config()
+	}
+	return nil
+}
+
+// parseDSN parses dsn for connections in mode. Its error never quotes
+// the DSN: pgconn's ParseConfigError quotes it with the password masked
+// as best it can, keeps it unmasked in a field, and its cause may quote a
+// part of it, so only its own words are kept.
+func parseDSN(dsn string, mode pgx.QueryExecMode) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("invalid DSN: %s", parseConfigReason(err))
+	}
+	cfg.DefaultQueryExecMode = mode
+	return cfg, nil
+}
+
+// targetName is the Target of a server: the caller's, else the
+// connection's host, port and database, else fallback.
+func targetName(explicit string, cfg *pgx.ConnConfig, fallback string) string {
+	switch {
+	case explicit != "":
+		return explicit
+	case cfg != nil:
+		return targetOf(cfg.Host, cfg.Port, cfg.Database)
+	}
+	return fallback
 }
 
 // parseConfigReason returns what pgx said was wrong with a DSN without
@@ -272,13 +296,7 @@ func parseConfigReason(err error) string {
 }
 
 func (s *Server) init() {
-	if s.opts.Target != "" {
-		s.target = s.opts.Target
-	} else if s.cfg != nil {
-		s.target = targetOf(s.cfg.Host, s.cfg.Port, s.cfg.Database)
-	} else {
-		s.target = "postgres"
-	}
+	s.target = targetName(s.opts.Target, s.cfg, "postgres")
 	s.snapshot = check.NewSource(s.load)
 }
 
