@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/prodcheck/prodcheck/check"
 	"github.com/prodcheck/prodcheck/checklist"
+	"github.com/prodcheck/prodcheck/internal/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -27,11 +28,7 @@ func cli(t *testing.T, args ...string) (int, string, string) {
 
 const demoConfig = "../../examples/demo/prodcheck.yaml"
 
-func needGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git binary not found")
-	}
-}
+func needGit(t *testing.T) { testenv.Require(t, "git") }
 
 func TestRunDemo(t *testing.T) {
 	needGit(t)
@@ -44,8 +41,34 @@ func TestRunDemo(t *testing.T) {
 	assert.Contains(t, out, "SUMMARY: ")
 	assert.Contains(t, out, "expired on 2025-07-01")
 
+	// The checklist with its marks: every line of the document, once.
+	for _, it := range checklist.Items() {
+		assert.Equal(t, 1, strings.Count(out, "] "+it.Text+"  — "), it.Text)
+	}
+	assert.Contains(t, out, "- [ ] Incident response procedures  — FAILED")
+
 	code, _, _ = cli(t, "run", "-c", demoConfig, "--demo", "--report-only")
 	assert.Equal(t, 0, code)
+}
+
+func TestRunMinSeverity(t *testing.T) {
+	needGit(t)
+	code, out, errs := cli(t, "run", "-c", demoConfig, "--min-severity", "critical", "--format", "json", "--report-only")
+	require.Equal(t, 0, code, errs)
+	var doc struct {
+		Outcomes []struct {
+			ID       string `json:"id"`
+			Severity string `json:"severity"`
+		} `json:"outcomes"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	require.NotEmpty(t, doc.Outcomes)
+	for _, o := range doc.Outcomes {
+		assert.Equal(t, check.SeverityCritical.String(), o.Severity, o.ID)
+	}
+	code, _, errs = cli(t, "run", "-c", demoConfig, "--min-severity", "severe")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "min-severity")
 }
 
 func TestRunExitCodes(t *testing.T) {
