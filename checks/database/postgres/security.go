@@ -679,10 +679,18 @@ func judgeLinePrefix(_ context.Context, snap *Snapshot) check.Result {
 	if !strings.Contains(esc, "d") {
 		missing = append(missing, "%d (database)")
 	}
-	if !strings.ContainsAny(esc, "hr") {
-		missing = append(missing, "%h or %r (client host)")
-	}
 	msg := "log_line_prefix = " + strconv.Quote(v.Value)
+	if !strings.ContainsAny(esc, "hr") {
+		// With connections logged ("connection received: host=..."),
+		// the process ID (%p) or session ID (%c) in every line leads
+		// to the client: Debian's default, '%m [%p] %q%u@%d ', with
+		// log_connections on.
+		if lc, err := snap.Setting("log_connections"); err == nil && settingOn(lc.Value) && strings.ContainsAny(esc, "pc") {
+			msg += "; the client host is in each session's connection line, found by its process or session ID"
+		} else {
+			missing = append(missing, "%h or %r (client host), or %p with log_connections on")
+		}
+	}
 	if len(missing) == 0 {
 		return check.Pass(msg)
 	}

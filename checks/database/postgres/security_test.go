@@ -521,3 +521,26 @@ func TestLogStatementWithPGAudit(t *testing.T) {
 		assert.Equal(t, tc.want, judgeLogStatement(t.Context(), snap).Status, tc.audit)
 	}
 }
+
+// TestLinePrefixDebianDefault: Debian's packaged prefix has no host, but
+// with log_connections on each session's first line names it and %p
+// ties the session's lines to it, as a reviewer would accept.
+func TestLinePrefixDebianDefault(t *testing.T) {
+	for _, tc := range []struct {
+		prefix, connections string
+		want                check.Status
+	}{
+		{"%m [%p] %q%u@%d ", "on", check.StatusPass},
+		{"%m [%p] %q%u@%d ", "off", check.StatusFail},
+		{"%m %q%u@%d ", "on", check.StatusFail}, // nothing ties a line to its session
+		{"%m [%p] %u@%d %h ", "off", check.StatusPass},
+		{"%m [%p] ", "on", check.StatusFail}, // no user, no database
+	} {
+		snap := &Snapshot{ReadAllSettings: true, Settings: map[string]Setting{
+			"log_line_prefix": {Name: "log_line_prefix", Value: tc.prefix},
+			"log_connections": {Name: "log_connections", Value: tc.connections},
+		}}
+		r := judgeLinePrefix(t.Context(), snap)
+		assert.Equal(t, tc.want, r.Status, "%q with log_connections %s: %s", tc.prefix, tc.connections, r.Message)
+	}
+}
