@@ -336,7 +336,9 @@ func (b *builder) compose(ctx context.Context) {
 			continue
 		}
 		for _, df := range builds {
-			cs := dockerfileChecks(df)
+			// Name the Dockerfile as the project does, relative to its
+			// root, wherever the project was loaded from.
+			cs := retarget(dockerfileChecks(df), b.relToRoot(df.Target()))
 			if len(cs) == 0 || listed[cs[0].Meta().Target] {
 				continue
 			}
@@ -344,6 +346,34 @@ func (b *builder) compose(ctx context.Context) {
 			b.add(cs...)
 		}
 	}
+}
+
+// relToRoot names an absolute path under the project root relative to
+// it, with forward slashes; another path is returned as it is.
+func (b *builder) relToRoot(p string) string {
+	if !filepath.IsAbs(filepath.FromSlash(p)) {
+		return p
+	}
+	rel, err := filepath.Rel(b.cfg.Root, filepath.FromSlash(p))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}
+
+// retarget returns cs named by target: the same checks, run as they are.
+func retarget(cs []check.Check, target string) []check.Check {
+	out := make([]check.Check, 0, len(cs))
+	for _, c := range cs {
+		m := c.Meta()
+		if m.Target == target {
+			out = append(out, c)
+			continue
+		}
+		m.Target = target
+		out = append(out, check.New(m, c.Run))
+	}
+	return out
 }
 
 func (b *builder) dockerfiles() {
@@ -382,7 +412,8 @@ func (b *builder) git() {
 		return
 	}
 	for _, g := range b.cfg.Git {
-		b.add(gitChecks(config.Repo(config.RepoOptions{Dir: filepath.Join(b.cfg.Root, filepath.FromSlash(g))}))...)
+		// Named as prodcheck.yaml names it, not by the absolute path.
+		b.add(retarget(gitChecks(config.Repo(config.RepoOptions{Dir: filepath.Join(b.cfg.Root, filepath.FromSlash(g))})), g)...)
 	}
 }
 
@@ -414,12 +445,13 @@ func (b *builder) env() {
 			}
 		}
 		s := config.Env(config.EnvOptions{
-			Dir:     filepath.Join(b.cfg.Root, filepath.FromSlash(dir)),
-			Root:    b.cfg.Root,
-			File:    file,
-			Example: example,
+			Dir:        filepath.Join(b.cfg.Root, filepath.FromSlash(dir)),
+			DisplayDir: path.Clean("./" + dir), // "." for the root
+			Root:       b.cfg.Root,
+			File:       file,
+			Example:    example,
 		})
-		b.add(envChecks(s, config.EnvFile(filepath.Join(b.cfg.Root, filepath.FromSlash(t.Path)), b.cfg.Root))...)
+		b.add(retarget(envChecks(s, config.EnvFile(filepath.Join(b.cfg.Root, filepath.FromSlash(t.Path)), b.cfg.Root)), t.Path)...)
 	}
 }
 

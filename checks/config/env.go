@@ -37,6 +37,10 @@ var envComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.ya
 type EnvOptions struct {
 	// Dir is the project directory; "" means the current directory.
 	Dir string
+	// DisplayDir is how the target and findings name Dir: a tool that
+	// resolved Dir to an absolute path names it as its user wrote it
+	// ("." or "deploy"). "" means Dir as given.
+	DisplayDir string
 	// Root confines every read; "" means guard.DefaultRoot(Dir), the top
 	// of the git work tree holding Dir.
 	Root string
@@ -77,17 +81,26 @@ func Env(opts EnvOptions) *EnvSource {
 	if opts.File == "" {
 		opts.File = DefaultEnvFile
 	}
-	s := &EnvSource{opts: opts, target: envJoin(opts.Dir, opts.File)}
+	shown := opts.displayDir()
+	s := &EnvSource{opts: opts, target: envJoin(shown, opts.File)}
 	ex := opts.Example
 	if ex == "" {
 		ex = DefaultEnvExample
 	}
-	s.example = envJoin(opts.Dir, ex)
+	s.example = envJoin(shown, ex)
 	s.src = check.NewSource(s.load)
 	return s
 }
 
-// Target is the environment file as checks name it: Dir joined with File.
+func (o EnvOptions) displayDir() string {
+	if o.DisplayDir != "" {
+		return o.DisplayDir
+	}
+	return o.Dir
+}
+
+// Target is the environment file as checks name it: Dir (or DisplayDir)
+// joined with File.
 func (s *EnvSource) Target() string { return s.target }
 
 func envJoin(dir, name string) string {
@@ -164,7 +177,7 @@ func (s *EnvSource) load(ctx context.Context) (*envData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	rd := &envReader{g: g, dir: absDir, displayDir: s.opts.Dir}
+	rd := &envReader{g: g, dir: absDir, displayDir: s.opts.displayDir()}
 	d := &envData{}
 
 	d.env, d.envErr = rd.readEnv(s.opts.File)

@@ -128,7 +128,7 @@ func envNeedExample(s *EnvSource, d *envData) (*envFile, *check.Result) {
 	if !d.example.Present {
 		msg := "no example file to compare with: " + s.example
 		if s.opts.Example == "" {
-			msg += " nor " + envJoin(s.opts.Dir, FallbackEnvExample)
+			msg += " nor " + envJoin(s.opts.displayDir(), FallbackEnvExample)
 		}
 		r := check.Warn(msg+" does not exist", check.Finding{
 			Message:  "the example file does not exist, so the required variables are unknown",

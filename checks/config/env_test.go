@@ -448,3 +448,18 @@ func FuzzEnvReader(f *testing.F) {
 		}
 	})
 }
+
+// TestEnvDisplayDir: a tool that resolved the project to an absolute
+// directory names its files as its user wrote them.
+func TestEnvDisplayDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".env"), []byte("A=1\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".env.production.example"), []byte("A=\nB=\n"), 0o600))
+	s := Env(EnvOptions{Dir: dir, Root: dir, DisplayDir: "deploy"})
+	assert.Equal(t, "deploy/.env", s.Target())
+	r := EnvComplete(s, EnvCompleteOptions{}).Run(t.Context())
+	require.Len(t, r.Findings, 1)
+	assert.Equal(t, "deploy/.env", r.Findings[0].Location.File)
+	assert.Contains(t, r.Message, "deploy/.env.production.example")
+	assert.NotContains(t, r.Message, dir)
+}

@@ -46,6 +46,9 @@ func TestRunDemo(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(out, "] "+it.Text+"  — "), it.Text)
 	}
 	assert.Contains(t, out, "- [ ] Incident response procedures  — FAILED")
+	// Targets and findings name files as prodcheck.yaml does, never by
+	// the demo's temporary copy.
+	assert.NotContains(t, out, "prodcheck-demo-")
 
 	code, _, _ = cli(t, "run", "-c", demoConfig, "--demo", "--report-only")
 	assert.Equal(t, 0, code)
