@@ -244,6 +244,13 @@ func TestMustShowHardenedCluster(t *testing.T) {
 	assert.Equal(t, onStandby, statuses(sb), describe(sb))
 	assert.NotEqual(t, got["postgres.replication.standby"].Meta.Target, sb["postgres.replication.standby"].Meta.Target)
 
+	// A paused replay is a failure, not a delay to wait out.
+	standby.Exec(t, `SELECT pg_wal_replay_pause()`)
+	paused := runSuite(t, Open(standby.DSN("postgres", pw["postgres"], "postgres"), opts))["postgres.replication.standby"].Result
+	assert.Equal(t, check.StatusFail, paused.Status, paused.Message)
+	assert.Contains(t, paused.Message, "paused")
+	standby.Exec(t, `SELECT pg_wal_replay_resume()`)
+
 	mon := runSuite(t, Open(primary.DSN("mon", pw["mon"], "postgres"), opts))
 	needsMore := map[string]bool{
 		"postgres.password.default": true, // pg_authid: superuser only

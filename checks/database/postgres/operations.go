@@ -300,6 +300,11 @@ var metaStandby = check.Meta{
 	Refs:        []string{"check_postgres hot_standby_delay", "https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-WAL-RECEIVER-VIEW"},
 }
 
+// nearlyReplayed is the WAL a standby may have received and not yet
+// replayed and still be taken as keeping up: the records a quiet primary
+// writes between two snapshots (checkpoints, running transactions).
+const nearlyReplayed = 1 << 20
+
 func (s *Server) judgeStandby(_ context.Context, snap *Snapshot) check.Result {
 	if !snap.InRecovery {
 		return check.Skip("not a standby")
@@ -323,8 +328,21 @@ func (s *Server) judgeStandby(_ context.Context, snap *Snapshot) check.Result {
 	from := "streaming from " + snap.Receiver.SenderHost
 	r := snap.Replay
 	switch {
+	case r.Paused:
+		return check.Fail(from+"; replay is paused", check.Finding{
+			Message: "WAL replay is paused: the standby falls behind for as long as it stays paused", Location: loc,
+			Expected: "replay running (SELECT pg_wal_replay_resume())", Actual: "paused",
+		})
 	case r.CaughtUp:
 		return check.Pass(from + ", everything received is replayed")
+	case r.Delay != nil && *r.Delay > s.opts.maxLag() && r.Behind != nil && *r.Behind <= nearlyReplayed:
+		// The last transaction is old but almost nothing waits: an idle
+		// primary (its standby has nothing to replay), or a replay blocked
+		// just now. The time since the last transaction cannot tell.
+		return check.Warn(from+"; cannot tell the replay delay", check.Finding{
+			Message: fmt.Sprintf("replay is within %s of what was received, but the last transaction replayed %s ago: an idle primary, or replay blocked", bytesText(*r.Behind), roundAge(*r.Delay)),
+			Location: loc, Expected: "replay delay under " + s.opts.maxLag().String(), Actual: "unknown",
+		})
 	case r.Delay == nil:
 		return check.Warn(from+"; cannot tell the replay delay", check.Finding{
 			Message: "replay is behind what was received and no transaction was replayed yet", Location: loc,

@@ -434,6 +434,12 @@ func TestJudgeEdges(t *testing.T) {
 			check.StatusWarn, "cannot tell"},
 		{"standby late", s.judgeStandby, Snapshot{InRecovery: true, Receiver: &Receiver{Status: "streaming"}, Replay: Replay{Delay: dur(time.Hour)}},
 			check.StatusFail, "1h0m"},
+		{"standby late and far behind", s.judgeStandby, Snapshot{InRecovery: true, Receiver: &Receiver{Status: "streaming"}, Replay: Replay{Delay: dur(time.Hour), Behind: n(64 << 20)}},
+			check.StatusFail, "1h0m"},
+		{"standby of an idle primary", s.judgeStandby, Snapshot{InRecovery: true, Receiver: &Receiver{Status: "streaming"}, Replay: Replay{Delay: dur(3 * time.Hour), Behind: n(120)}},
+			check.StatusWarn, "idle primary"},
+		{"standby paused", s.judgeStandby, Snapshot{InRecovery: true, Receiver: &Receiver{Status: "streaming"}, Replay: Replay{CaughtUp: true, Paused: true}},
+			check.StatusFail, "paused"},
 		{"standby not streaming", s.judgeStandby, Snapshot{InRecovery: true},
 			check.StatusFail, "no WAL receiver"},
 	} {

@@ -173,6 +173,11 @@ type Receiver struct {
 type Replay struct {
 	CaughtUp bool
 	Delay    *time.Duration
+	// Behind is the WAL received but not replayed, in bytes; nil on a
+	// primary.
+	Behind *int64
+	// Paused is set when replay was paused (pg_wal_replay_pause()).
+	Paused bool
 }
 
 // A Session is one row of pg_stat_activity with its TLS state.
@@ -527,13 +532,15 @@ func statsQueries(s *Snapshot) []query {
 		{
 			name: "replay",
 			sql: `SELECT pg_catalog.pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_catalog.pg_last_wal_replay_lsn(),
-				extract(epoch FROM now() - pg_catalog.pg_last_xact_replay_timestamp())::float8`,
+				extract(epoch FROM now() - pg_catalog.pg_last_xact_replay_timestamp())::float8,
+				pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::bigint,
+				CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_is_wal_replay_paused() ELSE false END`,
 			scan: func(rows pgx.Rows) error {
 				if !rows.Next() {
 					return errNoRow
 				}
 				var d *float64
-				if err := rows.Scan(&s.Replay.CaughtUp, &d); err != nil {
+				if err := rows.Scan(&s.Replay.CaughtUp, &d, &s.Replay.Behind, &s.Replay.Paused); err != nil {
 					return err
 				}
 				s.Replay.Delay = seconds(d)
