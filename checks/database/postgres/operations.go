@@ -340,7 +340,7 @@ func (s *Server) judgeStandby(_ context.Context, snap *Snapshot) check.Result {
 		// primary (its standby has nothing to replay), or a replay blocked
 		// just now. The time since the last transaction cannot tell.
 		return check.Warn(from+"; cannot tell the replay delay", check.Finding{
-			Message: fmt.Sprintf("replay is within %s of what was received, but the last transaction replayed %s ago: an idle primary, or replay blocked", bytesText(*r.Behind), roundAge(*r.Delay)),
+			Message:  fmt.Sprintf("replay is within %s of what was received, but the last transaction replayed %s ago: an idle primary, or replay blocked", bytesText(*r.Behind), roundAge(*r.Delay)),
 			Location: loc, Expected: "replay delay under " + s.opts.maxLag().String(), Actual: "unknown",
 		})
 	case r.Delay == nil:
