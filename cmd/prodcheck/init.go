@@ -213,7 +213,7 @@ func (d *detected) yaml() string {
 	w("  # tls: [shop.example.com:443]\n")
 	w("  # databases:                 # the DSN comes from the environment, never from this file\n")
 	w("  #   - {name: main, engine: postgres, dsn_env: DATABASE_URL, must_be_private: true}\n")
-	w("  # pgbouncer:\n  #   - {name: pool, dsn_env: PGBOUNCER_URL}\n")
+	w("  # pgbouncer:\n  #   - {name: pool, dsn_env: PGBOUNCER_ADMIN_URL, pool_mode: transaction, backend: main}   # the admin console (database pgbouncer)\n")
 	w("  # mfa: {challenge_url: https://shop.example.com/login, body_env: MFA_TEST_LOGIN}\n\n")
 	w("# Per-check options, keyed by check ID, e.g.:\n")
 	w("# checks:\n#   security.headers.grade: {min_grade: A}\n#   postgres.backup.recent: {max_age: 26h, dir: backups, pattern: \"*.dump\"}\n\n")
