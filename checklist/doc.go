@@ -55,6 +55,19 @@
 // docs.incident-response, docs.rollback-plan) requires a document with
 // headings and more than a stub.
 //
+// # prodcheck.yaml, Build and the checklist view
+//
+// [LoadConfig] reads prodcheck.yaml through the guarded reader; its errors
+// name file:line:col and the key, never a value, and a literal DSN is
+// refused (databases are named by environment variable). [Build] turns a
+// [Config] into a [Plan]: every check of every configured target (each
+// target kind is a list, each outcome named by its target), a Skip "not
+// configured: add targets.X to prodcheck.yaml" for each check of a family
+// with no target, the placeholders and attestation checks, and the
+// Runner's policy, waivers and severity overrides. [Summarize] maps a
+// run's outcomes back onto the lines, and [WriteChecklist] prints the
+// checklist as the document reads, its marks filled in.
+//
 // Everything here is safe for concurrent use; no function keeps state
 // between calls.
 package checklist
