@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
@@ -138,6 +139,7 @@ func TestRoundTripsConstant(t *testing.T) {
 	cfg, err := pgxpool.ParseConfig(dsn + "&pool_max_conns=1")
 	require.NoError(t, err)
 	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
+	cfg.HealthCheckPeriod = time.Hour // its periodic check would be a round trip too
 	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
 	require.NoError(t, err)
 	defer pool.Close()
