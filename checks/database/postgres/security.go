@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/prodcheck/prodcheck/check"
 	"github.com/prodcheck/prodcheck/checks/database"
@@ -193,16 +196,31 @@ func (s *Server) judgeDefaultPasswords(ctx context.Context, snap *Snapshot) chec
 		"default credentials by logging in instead", snap.hashesErr))
 }
 
-// judgeStoredHashes runs the offline verification one account at a time
-// (SCRAM costs thousands of PBKDF2 rounds per guess), checking ctx in
-// between.
+// judgeStoredHashes runs the offline verification of each account (SCRAM
+// costs thousands of PBKDF2 rounds per guess) on every CPU at once,
+// checking ctx between accounts; findings keep the accounts' order.
 func judgeStoredHashes(ctx context.Context, hashes []database.StoredHash) check.Result {
-	var weak, unverified []check.Finding
-	for _, h := range hashes {
+	found := make([][]database.WeakFinding, len(hashes))
+	var g errgroup.Group
+	g.SetLimit(max(runtime.GOMAXPROCS(0), 1))
+	for i, h := range hashes {
 		if ctx.Err() != nil {
-			return check.Error(fmt.Errorf("postgres: default passwords: %w", context.Cause(ctx)))
+			break
 		}
-		for _, w := range database.WeakStoredPasswords("postgres", []database.StoredHash{h}) {
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				found[i] = database.WeakStoredPasswords("postgres", []database.StoredHash{h})
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // the workers return no error
+	if ctx.Err() != nil {
+		return check.Error(fmt.Errorf("postgres: default passwords: %w", context.Cause(ctx)))
+	}
+	var weak, unverified []check.Finding
+	for _, ws := range found {
+		for _, w := range ws {
 			loc := check.Location{Resource: "role " + w.User}
 			if w.Err != nil {
 				unverified = append(unverified, check.Finding{
