@@ -614,12 +614,24 @@ func (b *Bouncer) judgePoolSize(ctx context.Context, st *bouncerState) check.Res
 		})
 	}
 	if addr := b.backendAddr(); addr != "" && len(servers) > 1 {
+		var match *serverPools
 		for _, sp := range servers {
 			if sp.addr == addr {
-				servers = []*serverPools{sp}
+				match = sp
 				break
 			}
 		}
+		if match == nil {
+			// Judging every server's pools by one server's capacity
+			// would be wrong: say what is unknown instead.
+			return check.Warn("cannot tell which pools the Backend serves", check.Finding{
+				Message:  fmt.Sprintf("the Backend %s is none of the servers the bouncer pools for (%s); name it as pgbouncer.ini does", addr, describePools(servers)),
+				Location: check.Location{Resource: "setting Backend"},
+				Expected: "the Backend at one of the bouncer's server addresses",
+				Actual:   addr,
+			})
+		}
+		servers = []*serverPools{match}
 	}
 	var fs []check.Finding
 	for _, sp := range servers {

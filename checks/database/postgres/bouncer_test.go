@@ -397,6 +397,13 @@ func TestBouncerPools(t *testing.T) {
 		st.databases[0]["max_connections"] = "90"
 		r = b.judgePoolSize(t.Context(), st)
 		assert.Equal(t, check.StatusPass, r.Status, "max_db_connections 90 caps the pool: %s", r.Message)
+
+		// A Backend at none of the bouncer's servers: which pools it
+		// serves is unknown, so no server is judged by its capacity.
+		st.databases[0]["host"] = "10.0.0.8"
+		r = b.judgePoolSize(t.Context(), st)
+		require.Equal(t, check.StatusWarn, r.Status, r.Message)
+		assert.Contains(t, r.Findings[0].Message, "none of the servers")
 	})
 
 	t.Run("auto-database only", func(t *testing.T) {
