@@ -67,6 +67,9 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Plan, error) {
 	if err := checkBackends(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkBackup(cfg); err != nil {
+		return nil, err
+	}
 	b := &builder{cfg: cfg, opts: opts, items: Items()}
 	b.urls()
 	b.tls()
@@ -471,9 +474,7 @@ func pgOptions(o CheckOptions) postgres.Options {
 
 func (b *builder) databases() {
 	opts := pgOptions(b.cfg.Checks)
-	if b.cfg.Checks.PGBackupDir != "" {
-		opts.Backup = postgres.BackupDir(filepath.Join(b.cfg.Root, filepath.FromSlash(b.cfg.Checks.PGBackupDir)), b.cfg.Checks.PGBackupPattern)
-	}
+	opts.Backup = b.backupEvidence()
 	opts.Now = b.opts.Now
 	const placeholder = "postgres://app@127.0.0.1:1/app"
 	if len(b.cfg.Databases) == 0 {
@@ -508,6 +509,36 @@ func (b *builder) databases() {
 		}
 		b.add(bouncerChecks(dsn, t, bo)...)
 	}
+}
+
+// backupEvidence is the evidence source checks.postgres.backup.recent
+// names, or nil.
+func (b *builder) backupEvidence() postgres.BackupEvidence {
+	o := b.cfg.Checks
+	abs := func(p string) string { return filepath.Join(b.cfg.Root, filepath.FromSlash(p)) }
+	switch {
+	case o.PGBackupDir != "":
+		return postgres.BackupDir(abs(o.PGBackupDir), o.PGBackupPattern)
+	case o.PGBackRestInfo != "":
+		return postgres.PgBackRestInfo(abs(o.PGBackRestInfo))
+	case o.PGWALGInfo != "":
+		return postgres.WALGInfo(abs(o.PGWALGInfo))
+	}
+	return nil
+}
+
+// checkBackup: the backup check names one evidence source at most.
+func checkBackup(cfg *Config) error {
+	n := 0
+	for _, p := range []string{cfg.Checks.PGBackupDir, cfg.Checks.PGBackRestInfo, cfg.Checks.PGWALGInfo} {
+		if p != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("checklist: checks.postgres.backup.recent: name one evidence source: dir, pgbackrest_info or walg_info")
+	}
+	return nil
 }
 
 // checkBackends: every pgbouncer backend names a targets.databases entry.

@@ -179,6 +179,9 @@ type MFATarget struct {
 //	  postgres.replication.standby:  {max_lag: 30s}
 //	  postgres.access.listen:        {allow_listen_all: true}
 //	  postgres.backup.recent:        {max_age: 26h, dir: backups, pattern: "*.dump"}
+//	                                 (or pgbackrest_info / walg_info: a file holding
+//	                                 `pgbackrest info --output=json` or
+//	                                 `wal-g backup-list --json --detail`)
 //	  postgres.queries.slow:         {mean: 250ms, min_calls: 50}
 //	  postgres.connections.use:      {max: 0.9}
 //	  postgres.tls.server:           {min_version: TLSv1.3}
@@ -198,6 +201,8 @@ type CheckOptions struct {
 	PGMaxBackupAge     time.Duration
 	PGBackupDir        string
 	PGBackupPattern    string
+	PGBackRestInfo     string // a file holding `pgbackrest info --output=json`
+	PGWALGInfo         string // a file holding `wal-g backup-list --json --detail`
 	PGSlowMean         time.Duration
 	PGSlowMinCalls     int64
 	PGMaxConnectionUse float64
@@ -823,9 +828,11 @@ func (d *decoder) checkOptions(n *yaml.Node, key string, o *CheckOptions) {
 		"postgres.replication.standby": {"max_lag": d.setDuration(&o.PGMaxLag)},
 		"postgres.access.listen":       {"allow_listen_all": d.setBool(&o.PGAllowListenAll)},
 		"postgres.backup.recent": {
-			"max_age": d.setDuration(&o.PGMaxBackupAge),
-			"dir":     d.setPath(&o.PGBackupDir),
-			"pattern": d.setStr(&o.PGBackupPattern),
+			"max_age":         d.setDuration(&o.PGMaxBackupAge),
+			"dir":             d.setPath(&o.PGBackupDir),
+			"pattern":         d.setStr(&o.PGBackupPattern),
+			"pgbackrest_info": d.setPath(&o.PGBackRestInfo),
+			"walg_info":       d.setPath(&o.PGWALGInfo),
 		},
 		"postgres.queries.slow": {
 			"mean": d.setDuration(&o.PGSlowMean),

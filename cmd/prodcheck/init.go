@@ -216,7 +216,7 @@ func (d *detected) yaml() string {
 	w("  # pgbouncer:\n  #   - {name: pool, dsn_env: PGBOUNCER_ADMIN_URL, pool_mode: transaction, backend: main}   # the admin console (database pgbouncer)\n")
 	w("  # mfa: {challenge_url: https://shop.example.com/login, body_env: MFA_TEST_LOGIN}\n\n")
 	w("# Per-check options, keyed by check ID, e.g.:\n")
-	w("# checks:\n#   security.headers.grade: {min_grade: A}\n#   postgres.backup.recent: {max_age: 26h, dir: backups, pattern: \"*.dump\"}\n\n")
+	w("# checks:\n#   security.headers.grade: {min_grade: A}\n#   postgres.backup.recent: {max_age: 26h, dir: backups, pattern: \"*.dump\"}   # or pgbackrest_info / walg_info: a file holding the tool's JSON\n\n")
 	w("# Severity overrides: check ID (or glob) -> info|low|medium|high|critical.\n")
 	w("# severity:\n#   docker.compose.read-only-rootfs: low\n\n")
 	w("# Waivers: accept a known failure for a while, with a reason and an expiry.\n")
