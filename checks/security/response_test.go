@@ -15,44 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prodcheck/prodcheck/check"
+	"github.com/prodcheck/prodcheck/internal/testenv"
 )
 
-// rawServer accepts connections and hands each to serve; Cleanup closes
-// the listener and every connection and waits for the handlers.
+// httpRawServer hands every connection to serve (testenv.TCPServer) and
+// returns the server's URL.
 func httpRawServer(t *testing.T, serve func(c net.Conn, done <-chan struct{})) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() { defer wg.Done(); serve(c, done) }()
-		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String() + "/"
+	addr, _ := testenv.TCPServer(t, serve)
+	return "http://" + addr + "/"
 }
 
 func readRequest(c net.Conn) {

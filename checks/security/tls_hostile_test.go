@@ -3,38 +3,25 @@ package security
 import (
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prodcheck/prodcheck/check"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prodcheck/prodcheck/internal/testenv"
 )
 
-// rawTLSPort runs handle for every connection on a loopback port; at cleanup
-// it closes the listener and every connection and waits for the handlers.
+// rawTLSPort runs handle for every connection on a loopback port
+// (testenv.TCPServer), closing the connection when handle returns.
 func rawTLSPort(t *testing.T, handle func(c net.Conn, done <-chan struct{})) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				go func() { <-done; c.Close() }()
-				handle(c, done)
-			})
-		}
+	addr, _ := testenv.TCPServer(t, func(c net.Conn, done <-chan struct{}) {
+		defer c.Close()
+		handle(c, done)
 	})
-	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
-	return ln.Addr().String()
+	return addr
 }
 
 func TestTLSHostileServers(t *testing.T) {

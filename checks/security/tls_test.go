@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,31 +18,11 @@ import (
 // counts the connections it accepted.
 func tlsServer(t testing.TB, cfg *tls.Config) (addr string, conns func() int) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var (
-		wg sync.WaitGroup
-		mu sync.Mutex
-		n  int
-	)
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			n++
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = tls.Server(c, cfg).Handshake()
-			})
-		}
+	return testenv.TCPServer(t, func(c net.Conn, _ <-chan struct{}) {
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_ = tls.Server(c, cfg).Handshake()
 	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
 }
 
 var modernSuites = []uint16{

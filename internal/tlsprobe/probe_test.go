@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +17,12 @@ import (
 // goServer serves crypto/tls handshakes on loopback until the test ends.
 func goServer(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = tls.Server(c, cfg).Handshake()
-			})
-		}
+	addr, _ := testenv.TCPServer(t, func(c net.Conn, _ <-chan struct{}) {
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_ = tls.Server(c, cfg).Handshake()
 	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String()
+	return addr
 }
 
 func probeAt(t *testing.T, addr string, h Hello) (ServerHello, error) {
