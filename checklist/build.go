@@ -707,6 +707,8 @@ type Line struct {
 	// Outcomes counts the outcomes serving the line; Waived those a
 	// waiver accepted.
 	Outcomes, Waived int
+	// served are the indexes in the report of the outcomes serving it.
+	served []int
 }
 
 // Summary counts every checklist line by kind and by status, so that none
@@ -723,10 +725,11 @@ func Summarize(items []Item, rep *check.Report) Summary {
 	s := Summary{ByKind: map[Kind]int{}, ByStatus: map[check.Status]int{}}
 	for _, it := range items {
 		l := Line{Item: it}
-		for _, o := range rep.Outcomes {
+		for i, o := range rep.Outcomes {
 			if !servedBy(it, o.Meta.ID) {
 				continue
 			}
+			l.served = append(l.served, i)
 			l.Outcomes++
 			st := o.Result.Status
 			if o.Waived() {

@@ -19,7 +19,7 @@ type ChecklistOptions struct {
 }
 
 // WriteChecklist writes the checklist as the source document reads, with
-// its marks filled in from rep: every section heading and every line, in
+// its marks filled in from rep (the report s summarises): every section heading and every line, in
 // the document's order, each with a mark and what decided it.
 //
 //	[x]  passed: every check serving the line passed (skips aside)
@@ -105,10 +105,8 @@ func lineDetail(l Line, word string, rep *check.Report, maxNames int) string {
 	}
 	var bad []string
 	var skipReason string
-	for _, o := range rep.Outcomes {
-		if !servedBy(l.Item, o.Meta.ID) {
-			continue
-		}
+	for _, i := range l.served {
+		o := rep.Outcomes[i]
 		st := o.Result.Status
 		switch {
 		case o.Waived():

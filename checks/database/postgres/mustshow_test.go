@@ -34,8 +34,7 @@ func runSuite(t *testing.T, s *Server) map[string]check.Outcome {
 	return out
 }
 
-// statuses returns ID -> status, and every outcome not in want as a
-// readable line for the failure message.
+// statuses returns each outcome's status by ID.
 func statuses(got map[string]check.Outcome) map[string]check.Status {
 	m := map[string]check.Status{}
 	for id, o := range got {
@@ -44,6 +43,7 @@ func statuses(got map[string]check.Outcome) map[string]check.Status {
 	return m
 }
 
+// describe renders every outcome with its findings, for failure messages.
 func describe(got map[string]check.Outcome) string {
 	ids := make([]string, 0, len(got))
 	for id := range got {
@@ -148,9 +148,9 @@ func TestMustShowInsecureCluster(t *testing.T) {
 	require.Len(t, hba, 1)
 	assert.Equal(t, 3, hba[0].Location.Line, "line 1 is testenv's comment")
 	assert.True(t, strings.HasSuffix(hba[0].Location.File, "pg_hba.conf"))
-	for _, o := range got {
-		assert.NotContains(t, describe(map[string]check.Outcome{"": o}), pg.QueryValue(t, "SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'"))
-	}
+	stored := pg.QueryValue(t, "SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'")
+	require.NotEmpty(t, stored)
+	assert.NotContains(t, describe(got), stored)
 }
 
 // hardenedCluster is a primary a reviewer accepts, with a streaming
