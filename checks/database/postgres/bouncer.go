@@ -132,15 +132,11 @@ func (b *Bouncer) get(ctx context.Context) (*bouncerState, error) {
 func (b *Bouncer) load(ctx context.Context) (*bouncerState, error) {
 	q := b.q
 	if q == nil {
-		conn, err := pgx.ConnectConfig(ctx, b.cfg.Copy())
+		conn, release, err := dial(ctx, b.cfg)
 		if err != nil {
 			return nil, b.consoleError(ctx, "connect", err)
 		}
-		defer func() {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			defer cancel()
-			_ = conn.Close(cctx)
-		}()
+		defer release()
 		q = conn
 	}
 	st := &bouncerState{config: map[string]string{}}

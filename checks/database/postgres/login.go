@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -180,11 +178,9 @@ func probeVerdict(cands []loginCandidate, attempts, limit int, untried, blocked 
 func (s *Server) tryLogin(ctx context.Context, user, password string) (loginAnswer, error) {
 	cfg := s.cfg.Copy()
 	cfg.User, cfg.Password = user, password
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	_, release, err := dial(ctx, cfg)
 	if err == nil {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
+		release()
 		return loginAccepted, nil
 	}
 	var pgErr *pgconn.PgError

@@ -331,18 +331,28 @@ func (s *Server) Snapshot(ctx context.Context) (*Snapshot, error) {
 func (s *Server) load(ctx context.Context) (*Snapshot, error) {
 	q := s.q
 	if q == nil {
-		conn, err := pgx.ConnectConfig(ctx, s.cfg.Copy())
+		conn, release, err := dial(ctx, s.cfg)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: connect %s: %w", s.target, connectError(ctx, err))
 		}
-		defer func() {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			defer cancel()
-			_ = conn.Close(cctx)
-		}()
+		defer release()
 		q = conn
 	}
 	return readSnapshot(ctx, q, s.opts)
+}
+
+// dial opens a connection for one read. release closes it, taking at
+// most a second, even once ctx is done.
+func dial(ctx context.Context, cfg *pgx.ConnConfig) (conn *pgx.Conn, release func(), err error) {
+	conn, err = pgx.ConnectConfig(ctx, cfg.Copy())
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}, nil
 }
 
 // connectError keeps the cause of a failed connect and adds the context's
