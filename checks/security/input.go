@@ -232,7 +232,11 @@ func (iv *inputValidation) run(ctx context.Context, k inputProbe) check.Result {
 		return *res
 	}
 	pad, _ := req.Body.(*paddingBody)
-	resp, err := iv.page.Do(ctx, req)
+	do := iv.page.Do
+	if pad != nil {
+		do = iv.page.doUpload
+	}
+	resp, err := do(ctx, req)
 	loc := check.Location{URL: iv.page.URL(), Resource: "request: " + what}
 	want := k.want()
 	expected := fmt.Sprintf("%d %s, no internal detail in the body", want, http.StatusText(want))

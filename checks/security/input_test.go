@@ -1,12 +1,14 @@
 package security
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -312,4 +314,46 @@ func TestInputValidationNginx(t *testing.T) {
 	// the check returned: the log may lack that line yet.
 	assert.LessOrEqual(t, hits, InputMaxRequests, "requests in nginx's access log")
 	assert.GreaterOrEqual(t, hits, InputMaxRequests-1, "requests in nginx's access log")
+}
+
+// A server may answer an oversized body before reading it and then reset
+// the connection, while the client is still writing. The answer decides,
+// not the write error; a server that resets without any answer warns.
+func TestInputBodySizeEarlyAnswer(t *testing.T) {
+	serve := func(answer string) func(c net.Conn, done <-chan struct{}) {
+		return func(c net.Conn, done <-chan struct{}) {
+			br := bufio.NewReader(c)
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			_, _ = io.CopyN(io.Discard, req.Body, 1024) // a little of the body, never all
+			if answer != "" {
+				_, _ = io.WriteString(c, answer)
+			}
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // close with unread data: RST
+			}
+			_ = c.Close()
+		}
+	}
+	for _, tt := range []struct {
+		name, answer string
+		want         check.Status
+		mention      string
+	}{
+		{"413 then reset", "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", check.StatusPass, "413"},
+		{"200 then reset", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", check.StatusFail, "not refused: 200"},
+		{"reset without an answer", "", check.StatusWarn, "without an answer"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, accepted := testenv.TCPServer(t, serve(tt.answer))
+			checks := InputValidation("http://"+addr+"/items", InputValidationOptions{Method: "POST", Body: []byte(`{}`), MaxBody: 4 << 20})
+			res := checks[1].Run(t.Context())
+			require.Equal(t, "security.input.body-size", checks[1].Meta().ID)
+			assert.Equal(t, tt.want, res.Status, "%s %v", res.Message, res.Findings)
+			assert.Contains(t, res.Message+fmt.Sprint(res.Findings), tt.mention)
+			assert.Equal(t, 1, accepted())
+		})
+	}
 }

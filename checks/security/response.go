@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prodcheck/prodcheck/check"
@@ -115,6 +117,94 @@ func (p *Page) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		}
 	}
 	return fetch(p.client, r, p.maxBody())
+}
+
+// doUpload is Do for a request whose body the server may answer, and
+// close the connection on, before it has read it all: a 413 sent as soon
+// as nginx sees the Content-Length, or a 200 from a handler that never
+// reads the body. net/http drops such an answer when its write of the rest
+// of the body fails first, so a probe would see "connection reset" for a
+// server that did answer. doUpload sends req over a copy of the client's
+// transport whose connections swallow that write error, and lets the
+// answer, or the read error, decide. A client whose transport is not an
+// *http.Transport is used as it is.
+func (p *Page) doUpload(ctx context.Context, req *http.Request) (*Response, error) {
+	c := p.client
+	if t := uploadTransport(c.Transport); t != nil {
+		cc := *c
+		cc.Transport = t
+		c = &cc
+		defer t.CloseIdleConnections()
+	}
+	r := req.Clone(ctx)
+	for k, v := range p.opts.Header {
+		if _, ok := r.Header[k]; !ok {
+			r.Header[k] = append([]string(nil), v...)
+		}
+	}
+	return fetch(c, r, p.maxBody())
+}
+
+// uploadTransport returns a clone of rt, or of http.DefaultTransport for
+// nil, whose dialled connections are uploadConns; nil for a RoundTripper
+// of another type. A DialTLSContext is left alone: net/http reads the TLS
+// state from the *tls.Conn it returns, and TLS it makes itself runs over
+// DialContext.
+func uploadTransport(rt http.RoundTripper) *http.Transport {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	t, ok := rt.(*http.Transport)
+	if !ok {
+		return nil
+	}
+	t = t.Clone()
+	t.DisableKeepAlives = true
+	t.Protocols = new(http.Protocols) // HTTP/1.1 only: the held write is the HTTP/1 writer's
+	t.Protocols.SetHTTP1(true)
+	dial := t.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second}).DialContext
+	}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &uploadConn{Conn: c, closed: make(chan struct{})}, nil
+	}
+	return t
+}
+
+// uploadConn is a connection that holds back a write error caused by the
+// peer closing or resetting it (or by the transport's reader closing it
+// on that reset) until the connection is closed. net/http reads the
+// answer meanwhile: it returns the response if the server sent one, and
+// closes the connection once that is read or the read fails, which ends
+// the held write. Nothing more of the body is generated or sent.
+type uploadConn struct {
+	net.Conn
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (c *uploadConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	switch {
+	case err == nil:
+	case errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET):
+		<-c.closed
+	case errors.Is(err, net.ErrClosed):
+		// Closed under the write by the transport, whose read failed:
+		// the server went away without an answer.
+		err = fmt.Errorf("the server closed the connection while the body was being sent: %w", io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+func (c *uploadConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
 }
 
 func (p *Page) maxBody() int64 {
