@@ -34,7 +34,16 @@ func userModule(t *testing.T, files map[string]string) string {
 	}
 	root := repoRoot(t)
 	dir := t.TempDir()
-	gomod := "module example.com/deploycheck\n\ngo " + goVersion + "\n\nrequire github.com/prodcheck/prodcheck v0.0.0\n\nreplace github.com/prodcheck/prodcheck => " + root + "\n"
+	// The requirements are prodcheck's own, as `go get` would copy them
+	// into a user's go.mod: with them the module graph is the one this
+	// repository's build already loaded, so the offline build needs no
+	// go.mod file that a fresh module cache lacks.
+	repoMod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	_, reqs, ok := strings.Cut(string(repoMod), "\nrequire")
+	require.True(t, ok, "go.mod has requirements")
+	gomod := "module example.com/deploycheck\n\ngo " + goVersion + "\n\nrequire github.com/prodcheck/prodcheck v0.0.0\n\nrequire" + reqs +
+		"\nreplace github.com/prodcheck/prodcheck => " + root + "\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)
 	files["go.mod"] = gomod
