@@ -208,6 +208,7 @@ func hardenedCluster(t *testing.T) (primary, standby *testenv.PostgresServer, pw
 	// Traffic after the standby started: it has replayed a commit.
 	primary.Exec(t, `INSERT INTO customers VALUES (100001, 'late@example.com')`)
 	opsWaitTrue(t, standby, `SELECT count(*) = 1 FROM customers WHERE id = 100001`)
+	opsWaitReplayed(t, primary)
 
 	// A real logical backup, taken over TLS like any client would.
 	dumps := t.TempDir()

@@ -47,6 +47,16 @@ func opsWaitTrue(t *testing.T, pg *testenv.PostgresServer, sql string, args ...a
 	}
 }
 
+// opsWaitReplayed waits until the primary has heard from every streaming
+// standby that it replayed all the WAL written so far. Until a standby's
+// first feedback reaches the primary, replay_lsn and replay_lag are NULL,
+// and postgres.replication.primary rightly warns that it cannot tell the lag.
+func opsWaitReplayed(t *testing.T, primary *testenv.PostgresServer) {
+	t.Helper()
+	opsWaitTrue(t, primary, `SELECT bool_and(replay_lsn IS NOT NULL AND replay_lsn >= pg_current_wal_lsn())
+		FROM pg_stat_replication WHERE state = 'streaming'`)
+}
+
 // opsConnect opens a connection as user, closed when the test ends.
 func opsConnect(t *testing.T, pg *testenv.PostgresServer, user string) *pgx.Conn {
 	t.Helper()
@@ -171,6 +181,7 @@ func TestReplication(t *testing.T) {
 	opsWaitTrue(t, primary, `SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'`)
 	opsWaitTrue(t, standby, `SELECT coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false)`)
 	opsWaitTrue(t, standby, `SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()`)
+	opsWaitReplayed(t, primary)
 
 	for _, tc := range []struct {
 		user string
