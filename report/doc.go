@@ -93,8 +93,9 @@
 // reproducible output.
 //
 // On a terminal, a [ProgressLine] given to Runner.OnOutcome draws a live
-// progress line for runs that last more than a second, and is cleared
-// before the report is printed.
+// progress line for runs that last more than a second, ticking with the
+// time elapsed while a slow check holds the run, and is cleared before the
+// report is printed.
 //
 // # JSON
 //

@@ -200,6 +200,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if report.ColorAuto(os.Stderr, nil) && stderr == io.Writer(os.Stderr) {
 		progress = report.NewProgressLine(os.Stderr, report.ProgressOptions{})
 		plan.Runner.OnOutcome = progress.Update
+		progress.Start() // ticks while a slow target holds the run
 	}
 	rep, err := plan.Runner.Run(ctx, plan.Checks...)
 	if progress != nil {

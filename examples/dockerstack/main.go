@@ -59,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if report.ColorAuto(os.Stderr, nil) { // a live line on a terminal only
 		progress = report.NewProgressLine(os.Stderr, report.ProgressOptions{})
 		r.OnOutcome = progress.Update
+		progress.Start() // ticks while a slow check holds the run
 	}
 	rep, err := r.Run(ctx, checks...)
 	if progress != nil {
