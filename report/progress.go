@@ -42,7 +42,7 @@ type ProgressLine struct {
 	last  check.Progress
 	seen  bool          // an outcome has settled
 	stop  chan struct{} // closed by Clear; nil until Start
-	done  chan struct{} // closed when the ticker goroutine returns
+	done  chan struct{} // closed when the ticker returns; nil once Clear has waited
 }
 
 // NewProgressLine returns a ProgressLine writing to w; the run's clock
@@ -118,12 +118,10 @@ func (p *ProgressLine) drawLocked() {
 func (p *ProgressLine) Clear() {
 	p.mu.Lock()
 	stop, done := p.stop, p.done
-	if stop != nil && done != nil {
-		close(stop)
-		p.done = nil // a second Clear does not close stop again
-	}
+	p.done = nil // a second Clear finds nothing to stop; stop stays set, so Start does nothing
 	p.mu.Unlock()
 	if done != nil {
+		close(stop)
 		<-done // the ticker may be waiting for mu: wait outside it
 	}
 	p.mu.Lock()
